@@ -1,0 +1,291 @@
+#pragma once
+
+// simdjson on-demand helpers: mapping its errors to ours, validating values nobody asked for,
+// and reading typed fields. On demand skips unread values without checking them, so every
+// value the parser does not read is walked here instead.
+
+#include <simdjson.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <tuple>
+#include <utility>
+
+#include "../error.hpp"
+#include "../payload.hpp"
+#include "../timestamp.hpp"
+#include "../uuid.hpp"
+
+#ifndef MEGAPORT_WEBHOOKS_MAX_JSON_DEPTH
+/// Deepest nesting accepted in a body; the top-level object is depth 1. User's value wins.
+#define MEGAPORT_WEBHOOKS_MAX_JSON_DEPTH 64
+#endif
+
+MEGAPORT_WEBHOOKS_NAMESPACE_BEGIN
+namespace detail {
+
+namespace od = simdjson::ondemand;
+
+inline errc from_simdjson(simdjson::error_code code) noexcept {
+  switch (code) {
+    case simdjson::SUCCESS: return errc::ok;
+    case simdjson::UTF8_ERROR: return errc::invalid_utf8;
+    case simdjson::DEPTH_ERROR: return errc::too_deep;
+    case simdjson::NUMBER_OUT_OF_RANGE: return errc::out_of_range;
+    case simdjson::INCORRECT_TYPE: return errc::wrong_type;
+    default: return errc::invalid_json;
+  }
+}
+
+inline json_kind kind_of(od::json_type type) noexcept {
+  switch (type) {
+    case od::json_type::array: return json_kind::array;
+    case od::json_type::object: return json_kind::object;
+    case od::json_type::number: return json_kind::number;
+    case od::json_type::string: return json_kind::string;
+    case od::json_type::boolean: return json_kind::boolean;
+    case od::json_type::null: return json_kind::null;
+  }
+  return json_kind::none;
+}
+
+// The error for a failed typed read: a type mismatch names what came instead.
+inline error read_failure(simdjson::error_code code, od::value& value,
+                          std::string_view expected) noexcept {
+  const errc mapped = from_simdjson(code);
+  if (mapped != errc::wrong_type) return {mapped};
+
+  od::json_type type{};
+  if (value.type().get(type) != simdjson::SUCCESS) return {errc::invalid_json};
+  return error::mismatch(expected, kind_of(type));
+}
+
+// Checks the grammar of a value and everything in it, to the depth limit.
+inline error validate(od::value value, int depth) noexcept {
+  if (depth > MEGAPORT_WEBHOOKS_MAX_JSON_DEPTH) return {errc::too_deep};
+
+  od::json_type type{};
+  if (auto code = value.type().get(type)) return {from_simdjson(code)};
+
+  switch (type) {
+    case od::json_type::object: {
+      od::object object;
+      if (auto code = value.get_object().get(object)) return {from_simdjson(code)};
+      for (auto item : object) {
+        if (auto code = item.error()) return {from_simdjson(code)};
+        od::field& field = item.value_unsafe();
+        std::string_view key;
+        if (auto code = field.unescaped_key().get(key)) return {from_simdjson(code)};
+        if (error e = validate(field.value(), depth + 1)) return e;
+      }
+      return {};
+    }
+    case od::json_type::array: {
+      od::array array;
+      if (auto code = value.get_array().get(array)) return {from_simdjson(code)};
+      for (auto item : array) {
+        od::value element;
+        if (auto code = item.get(element)) return {from_simdjson(code)};
+        if (error e = validate(element, depth + 1)) return e;
+      }
+      return {};
+    }
+    case od::json_type::number: {
+      od::number number;
+      return {from_simdjson(value.get_number().get(number))};
+    }
+    case od::json_type::string: {
+      std::string_view text;
+      return {from_simdjson(value.get_string().get(text))};
+    }
+    case od::json_type::boolean: {
+      bool flag = false;
+      return {from_simdjson(value.get_bool().get(flag))};
+    }
+    case od::json_type::null: {
+      bool is_null = false;
+      if (auto code = value.is_null().get(is_null)) return {from_simdjson(code)};
+      return is_null ? error{} : error{errc::invalid_json};
+    }
+  }
+  return {errc::invalid_json};
+}
+
+// The text of a value already walked: from its first token up to the next token, trimmed.
+// Empty when the iterator has failed and no longer knows where it is.
+inline std::string_view span_to(const char* start, od::document& doc) noexcept {
+  const char* end = nullptr;
+  if (!doc.is_alive() || doc.current_location().get(end) != simdjson::SUCCESS || end < start) {
+    return {};
+  }
+  while (end > start && (end[-1] == ' ' || end[-1] == '\n' || end[-1] == '\r' ||
+                         end[-1] == '\t')) {
+    --end;
+  }
+  return {start, static_cast<std::size_t>(end - start)};
+}
+
+// True for `-?[0-9]+` followed only by whitespace, as raw tokens are.
+inline bool is_integer_literal(std::string_view token) noexcept {
+  std::size_t pos = token.size() > 0 && token[0] == '-' ? 1 : 0;
+  const std::size_t first = pos;
+  while (pos < token.size() && token[pos] >= '0' && token[pos] <= '9') ++pos;
+  if (pos == first) return false;
+  for (; pos < token.size(); ++pos) {
+    const char c = token[pos];
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') return false;
+  }
+  return true;
+}
+
+// True when the document has nothing left after its top-level value.
+inline bool at_end(od::document& doc) noexcept {
+  const char* location = nullptr;
+  return doc.current_location().get(location) == simdjson::OUT_OF_BOUNDS;
+}
+
+// Typed reads, one overload per member type that payload fields may have.
+struct field_reader {
+  od::document& doc;
+  int depth;  // of the object whose members are read
+
+  error read(od::value& value, std::string_view& out) noexcept {
+    if (auto code = value.get_string().get(out)) return read_failure(code, value, "a string");
+    return {};
+  }
+
+  error read(od::value& value, std::int64_t& out) noexcept {
+    auto code = value.get_int64().get(out);
+    if (code == simdjson::SUCCESS) return {};
+
+    // An integer literal too large for 64 bits is out of range, not of the wrong type.
+    const std::string_view token = value.raw_json_token();
+    if (code == simdjson::INCORRECT_TYPE && is_integer_literal(token)) {
+      return {errc::out_of_range};
+    }
+    return read_failure(code, value, "an integer");
+  }
+
+  error read(od::value& value, bool& out) noexcept {
+    if (auto code = value.get_bool().get(out)) return read_failure(code, value, "a boolean");
+    return {};
+  }
+
+  error read(od::value& value, double& out) noexcept {
+    if (auto code = value.get_double().get(out)) return read_failure(code, value, "a number");
+    return {};
+  }
+
+  error read(od::value& value, uuid& out) noexcept {
+    std::string_view text;
+    if (auto code = value.get_string().get(text)) return read_failure(code, value, "a UUID");
+    auto parsed = parse_uuid(text);
+    if (!parsed) return parsed.failure();
+    out = *parsed;
+    return {};
+  }
+
+  error read(od::value& value, utc_time& out) noexcept {
+    std::string_view text;
+    if (auto code = value.get_string().get(text)) {
+      return read_failure(code, value, "an RFC 3339 date-time");
+    }
+    auto parsed = parse_timestamp(text);
+    if (!parsed) return parsed.failure();
+    out = *parsed;
+    return {};
+  }
+
+  error read(od::value& value, raw_json& out) noexcept {
+    const std::string_view first = value.raw_json_token();
+    if (error e = validate(value, depth + 1)) return e;
+    out.text = span_to(first.data(), doc);
+    return out.text.empty() ? error{errc::invalid_json} : error{};
+  }
+
+  template <class T>
+  error read(od::value& value, std::optional<T>& out) noexcept {
+    bool is_null = false;
+    if (value.is_null().get(is_null) == simdjson::SUCCESS && is_null) {
+      out.reset();
+      return {};
+    }
+    out.emplace();
+    return read(value, *out);
+  }
+
+  // Reads the object `value` into `out`, each field by its spec, unknown fields validated.
+  template <class Payload>
+  error read_payload(od::value& value, Payload& out, std::string_view scope) noexcept {
+    od::object object;
+    if (auto code = value.get_object().get(object)) {
+      error e = read_failure(code, value, "an object");
+      e.subject = scope;
+      return e;
+    }
+
+    constexpr auto& fields = payload_traits<Payload>::fields;
+    constexpr std::size_t count = field_count<Payload>;
+    static_assert(count <= 64, "a payload type has at most 64 fields");
+    std::uint64_t seen = 0;
+
+    for (auto item : object) {
+      if (auto code = item.error()) return {from_simdjson(code)};
+      od::field& field = item.value_unsafe();
+      std::string_view key;
+      if (auto code = field.unescaped_key().get(key)) return {from_simdjson(code)};
+
+      error e;
+      const bool known = read_known(fields, key, field.value(), out, seen, e,
+                                    std::make_index_sequence<count>{});
+      if (!known) e = validate(field.value(), depth + 1);
+      if (e) {
+        if (e.scope.empty()) e.scope = scope;
+        return e;
+      }
+    }
+
+    return check_required(fields, seen, scope, std::make_index_sequence<count>{});
+  }
+
+ private:
+  // Reads `key` into its member if it names one; false when it names none.
+  template <class Fields, class Payload, std::size_t... I>
+  bool read_known(const Fields& fields, std::string_view key, od::value& value, Payload& out,
+                  std::uint64_t& seen, error& result, std::index_sequence<I...>) noexcept {
+    return ((key == std::get<I>(fields).name
+                 ? (result = read_one<I>(std::get<I>(fields), value, out, seen), true)
+                 : false) ||
+            ...);
+  }
+
+  template <std::size_t I, class Spec, class Payload>
+  error read_one(const Spec& spec, od::value& value, Payload& out, std::uint64_t& seen) noexcept {
+    constexpr std::uint64_t bit = std::uint64_t{1} << I;
+    error e = (seen & bit) ? error{errc::duplicate_field} : read(value, out.*(spec.member));
+    seen |= bit;
+    if (e) e.subject = spec.name;
+    return e;
+  }
+
+  template <class Fields, std::size_t... I>
+  static error check_required(const Fields& fields, std::uint64_t seen, std::string_view scope,
+                              std::index_sequence<I...>) noexcept {
+    error result{};
+    ((!is_optional_member(std::get<I>(fields)) && !(seen & (std::uint64_t{1} << I))
+          ? (result = error{errc::missing_field, scope, std::get<I>(fields).name}, true)
+          : false) ||
+     ...);
+    return result;
+  }
+
+  template <class Payload, class Member>
+  static constexpr bool is_optional_member(const field_spec<Payload, Member>&) noexcept {
+    return is_optional<Member>::value;
+  }
+};
+
+}  // namespace detail
+MEGAPORT_WEBHOOKS_NAMESPACE_END

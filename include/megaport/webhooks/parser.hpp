@@ -1,0 +1,218 @@
+#pragma once
+
+/// \file
+/// `delivery_parser`: a delivery body to an `event`, with the whole body validated.
+
+#include <simdjson.h>
+
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <string_view>
+
+#include "detail/json.hpp"
+#include "event_set.hpp"
+#include "result.hpp"
+
+MEGAPORT_WEBHOOKS_NAMESPACE_BEGIN
+
+/// Parses delivery bodies. One parser serves one thread; reuse it, since it keeps its buffers.
+///
+/// The whole body is checked, not just the fields read: malformed JSON anywhere, invalid UTF-8,
+/// content after the object, a second top-level value and nesting deeper than
+/// `MEGAPORT_WEBHOOKS_MAX_JSON_DEPTH` are errors. Fields may come in any order; unknown fields
+/// anywhere are ignored; a known field twice is an error.
+///
+/// \note The event's strings point into this parser, and `data` into the body passed in: both
+/// stay valid until the next `parse` call or until the body is freed.
+class delivery_parser {
+ public:
+  delivery_parser() = default;
+  delivery_parser(const delivery_parser&) = delete;
+  delivery_parser& operator=(const delivery_parser&) = delete;
+  delivery_parser(delivery_parser&&) = default;
+  delivery_parser& operator=(delivery_parser&&) = default;
+
+  /// Parses `body` as an event of `set`.
+  template <class Set>
+  [[nodiscard]] result<event<Set>> parse(const Set& set, std::string_view body) noexcept {
+    if (!reserve(body.size())) return error{errc::body_too_large};
+    std::memcpy(buffer_.get(), body.data(), body.size());
+    std::memset(buffer_.get() + body.size(), ' ', simdjson::SIMDJSON_PADDING);
+
+    event<Set> out;
+    if (error e = parse_into(set, body, out)) return e;
+    return out;
+  }
+
+  /// Parses with the provider's documented payloads bound to their default codes.
+  [[nodiscard]] result<event<>> parse(std::string_view body) noexcept {
+    static const default_event_set set;
+    return parse(set, body);
+  }
+
+ private:
+  enum field_bit : unsigned {
+    type_bit = 1,
+    schema_version_bit = 2,
+    timestamp_bit = 4,
+    company_uid_bit = 8,
+    data_bit = 16,
+  };
+
+  bool reserve(std::size_t size) noexcept {
+    const std::size_t needed = size + simdjson::SIMDJSON_PADDING;
+    if (needed <= capacity_) return true;
+    buffer_.reset(new (std::nothrow) char[needed]);
+    capacity_ = buffer_ ? needed : 0;
+    return buffer_ != nullptr;
+  }
+
+  template <class Set>
+  error parse_into(const Set& set, std::string_view body, event<Set>& out) noexcept {
+    namespace od = simdjson::ondemand;
+
+    od::document doc;
+    if (auto code = json_.iterate(buffer_.get(), body.size(), capacity_).get(doc)) {
+      return {detail::from_simdjson(code)};
+    }
+
+    // `data` can only be read once `type` is known. When it comes first, a second pass reads
+    // every field again: a rewind reuses the string buffer, so the first pass's views die.
+    bool data_deferred = false;
+    if (error e = read_root(set, doc, body, out, false, data_deferred)) return e;
+    if (!data_deferred) return {};
+
+    doc.rewind();
+    return read_root(set, doc, body, out, true, data_deferred);
+  }
+
+  template <class Set>
+  error read_root(const Set& set, simdjson::ondemand::document& doc, std::string_view body,
+                  event<Set>& out, bool second_pass, bool& data_deferred) noexcept {
+    namespace od = simdjson::ondemand;
+
+    od::object root;
+    if (auto code = doc.get_object().get(root)) {
+      if (code != simdjson::INCORRECT_TYPE) return {detail::from_simdjson(code)};
+      od::json_type type{};
+      error e = error::mismatch("an object", doc.type().get(type) ? json_kind::none
+                                                                    : detail::kind_of(type));
+      e.code = errc::not_an_object;
+      return e;
+    }
+
+    detail::field_reader reader{doc, 1};
+    unsigned seen = 0;
+
+    for (auto item : root) {
+      if (auto code = item.error()) return {detail::from_simdjson(code)};
+      od::field& field = item.value_unsafe();
+      std::string_view key;
+      if (auto code = field.unescaped_key().get(key)) return {detail::from_simdjson(code)};
+      od::value& value = field.value();
+
+      const unsigned bit = bit_of(key);
+      if (bit != 0 && (seen & bit)) return {errc::duplicate_field, {}, name_of(bit)};
+      seen |= bit;
+
+      error e;
+      switch (bit) {
+        case type_bit: e = reader.read(value, out.type); break;
+        case schema_version_bit: e = reader.read(value, out.schema_version); break;
+        case timestamp_bit: e = reader.read(value, out.timestamp); break;
+        case company_uid_bit: e = reader.read(value, out.company_uid); break;
+        case data_bit:
+          if (!second_pass && !(seen & type_bit)) {
+            data_deferred = true;
+            continue;
+          }
+          e = read_data(set, reader, value, out, body);
+          break;
+        default:
+          // Read on the first pass; the second has nothing to learn from unknown fields.
+          if (!second_pass) e = detail::validate(value, 2);
+      }
+      if (e) {
+        if (e.subject.empty() && bit != 0) e.subject = name_of(bit);
+        return e;
+      }
+    }
+
+    if (!detail::at_end(doc)) return {errc::trailing_content};
+    for (unsigned bit = type_bit; bit <= data_bit; bit <<= 1) {
+      if (!(seen & bit)) return {errc::missing_field, {}, name_of(bit)};
+    }
+    return {};
+  }
+
+  // Reads `data` into the payload type bound to the event's code, keeping its text too.
+  template <class Set>
+  error read_data(const Set& set, detail::field_reader& reader, simdjson::ondemand::value& value,
+                  event<Set>& out, std::string_view body) noexcept {
+    const std::string_view first = value.raw_json_token();
+
+    const std::size_t index = set.index_of(out.type);
+    error e = index == 0 ? read_unknown(value)
+                         : dispatch(reader, value, out, index,
+                                    std::make_index_sequence<Set::size>{});
+    if (e) return e;
+
+    const std::string_view text = detail::span_to(first.data(), reader.doc);
+    if (text.empty()) return {errc::invalid_json};
+    // The text was found in the padded copy; hand out the same bytes of the caller's body.
+    const auto offset = static_cast<std::size_t>(text.data() - buffer_.get());
+    out.data.text = std::string_view(body.data() + offset, text.size());
+    if (index == 0) out.payload.template emplace<0>().data = out.data;
+    return {};
+  }
+
+  static error read_unknown(simdjson::ondemand::value& value) noexcept {
+    simdjson::ondemand::json_type type{};
+    if (auto code = value.type().get(type)) return {detail::from_simdjson(code)};
+    if (type != simdjson::ondemand::json_type::object) {
+      error e = error::mismatch("an object", detail::kind_of(type));
+      e.subject = "data";
+      return e;
+    }
+    return detail::validate(value, 2);
+  }
+
+  template <class Set, std::size_t... I>
+  static error dispatch(detail::field_reader& reader, simdjson::ondemand::value& value,
+                        event<Set>& out, std::size_t index, std::index_sequence<I...>) noexcept {
+    error result{};
+    ((index == I + 1
+          ? (result = reader.read_payload(value, out.payload.template emplace<I + 1>(), "data"),
+             true)
+          : false) ||
+     ...);
+    return result;
+  }
+
+  static unsigned bit_of(std::string_view key) noexcept {
+    if (key == "type") return type_bit;
+    if (key == "schema_version") return schema_version_bit;
+    if (key == "timestamp") return timestamp_bit;
+    if (key == "company_uid") return company_uid_bit;
+    if (key == "data") return data_bit;
+    return 0;
+  }
+
+  static std::string_view name_of(unsigned bit) noexcept {
+    switch (bit) {
+      case type_bit: return "type";
+      case schema_version_bit: return "schema_version";
+      case timestamp_bit: return "timestamp";
+      case company_uid_bit: return "company_uid";
+      case data_bit: return "data";
+    }
+    return {};
+  }
+
+  simdjson::ondemand::parser json_;
+  std::unique_ptr<char[]> buffer_;
+  std::size_t capacity_ = 0;
+};
+
+MEGAPORT_WEBHOOKS_NAMESPACE_END

@@ -1,0 +1,192 @@
+#pragma once
+
+/// \file
+/// RFC 3339 date-times (the envelope's `timestamp`) to and from UTC time points.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "result.hpp"
+
+MEGAPORT_WEBHOOKS_NAMESPACE_BEGIN
+
+/// A UTC instant with nanosecond precision.
+using utc_time = std::chrono::time_point<std::chrono::system_clock, std::chrono::nanoseconds>;
+
+namespace detail {
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's civil-days algorithm).
+constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+struct civil_date {
+  std::int64_t year;
+  unsigned month;
+  unsigned day;
+};
+
+constexpr civil_date civil_from_days(std::int64_t z) noexcept {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2), m, d};
+}
+
+constexpr bool is_leap_year(unsigned year) noexcept {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+constexpr unsigned days_in_month(unsigned year, unsigned month) noexcept {
+  constexpr unsigned lengths[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && is_leap_year(year) ? 29 : lengths[month - 1];
+}
+
+// Reads exactly `count` decimal digits at `pos`; false if any is not a digit.
+constexpr bool read_digits(std::string_view text, std::size_t pos, std::size_t count,
+                           unsigned& out) noexcept {
+  if (pos + count > text.size()) return false;
+  unsigned value = 0;
+  for (std::size_t i = pos; i < pos + count; ++i) {
+    const char c = text[i];
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  out = value;
+  return true;
+}
+
+}  // namespace detail
+
+/// Parses an RFC 3339 date-time such as `2026-01-15T10:30:00Z` or
+/// `2026-01-15T20:30:00.123+10:00` into a UTC instant.
+///
+/// The separator may be `T`, `t` or a space; the zone `Z`, `z` or `+hh:mm` / `-hh:mm`. Months,
+/// day counts (leap years included), hours, minutes and seconds are checked. Fractions keep up
+/// to nanoseconds; further digits are accepted and dropped.
+/// \note A leap second (`:60`) is refused: the system clock cannot represent it.
+/// \note A date-time without a zone is refused: its instant is unknowable.
+[[nodiscard]] inline result<utc_time> parse_timestamp(std::string_view text) noexcept {
+  const error invalid{errc::invalid_timestamp};
+  unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+
+  if (!detail::read_digits(text, 0, 4, year) || text.size() < 20 || text[4] != '-' ||
+      !detail::read_digits(text, 5, 2, month) || text[7] != '-' ||
+      !detail::read_digits(text, 8, 2, day)) {
+    return invalid;
+  }
+  if (text[10] != 'T' && text[10] != 't' && text[10] != ' ') return invalid;
+  if (!detail::read_digits(text, 11, 2, hour) || text[13] != ':' ||
+      !detail::read_digits(text, 14, 2, minute) || text[16] != ':' ||
+      !detail::read_digits(text, 17, 2, second)) {
+    return invalid;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > detail::days_in_month(year, month) ||
+      hour > 23 || minute > 59 || second > 59) {
+    return invalid;
+  }
+
+  std::size_t pos = 19;
+  std::int64_t nanos = 0;
+  if (text[pos] == '.') {
+    ++pos;
+    const std::size_t first = pos;
+    std::int64_t scale = 100000000;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+      nanos += (text[pos] - '0') * scale;
+      scale /= 10;
+      ++pos;
+    }
+    if (pos == first) return invalid;
+  }
+
+  std::int64_t offset_seconds = 0;
+  if (pos == text.size()) return invalid;
+  const char zone = text[pos];
+  if (zone == 'Z' || zone == 'z') {
+    ++pos;
+  } else if (zone == '+' || zone == '-') {
+    unsigned oh = 0, om = 0;
+    if (!detail::read_digits(text, pos + 1, 2, oh) || pos + 3 >= text.size() ||
+        text[pos + 3] != ':' || !detail::read_digits(text, pos + 4, 2, om) || oh > 23 ||
+        om > 59) {
+      return invalid;
+    }
+    offset_seconds = (zone == '+' ? 1 : -1) * static_cast<std::int64_t>(oh * 3600 + om * 60);
+    pos += 6;
+  } else {
+    return invalid;
+  }
+  if (pos != text.size()) return invalid;
+
+  const std::int64_t days = detail::days_from_civil(year, month, day);
+  const std::int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
+  return utc_time(std::chrono::seconds(seconds) + std::chrono::nanoseconds(nanos));
+}
+
+/// Room for the longest text `format_timestamp` writes.
+constexpr std::size_t timestamp_text_size = 30;
+
+/// Writes `when` as RFC 3339 in UTC (`2026-01-15T10:30:00Z`, with a fraction only when it is
+/// not zero, trailing zeros trimmed) into `out`, which must hold `timestamp_text_size` bytes.
+/// Returns the length written.
+/// \note Years outside 0000 to 9999 are clamped to that range's four digits.
+inline std::size_t format_timestamp(utc_time when, char* out) noexcept {
+  using namespace std::chrono;
+  const auto since_epoch = when.time_since_epoch();
+  auto secs = duration_cast<seconds>(since_epoch);
+  if (secs > since_epoch) secs -= seconds(1);
+  auto nanos = (since_epoch - secs).count();
+
+  std::int64_t total = secs.count();
+  std::int64_t days = total / 86400;
+  std::int64_t rest = total % 86400;
+  if (rest < 0) {
+    rest += 86400;
+    days -= 1;
+  }
+  const detail::civil_date date = detail::civil_from_days(days);
+  const auto year = static_cast<unsigned>(date.year < 0 ? 0 : date.year > 9999 ? 9999 : date.year);
+
+  auto put2 = [](char* p, unsigned v) {
+    p[0] = static_cast<char>('0' + v / 10);
+    p[1] = static_cast<char>('0' + v % 10);
+  };
+  put2(out, year / 100);
+  put2(out + 2, year % 100);
+  out[4] = '-';
+  put2(out + 5, date.month);
+  out[7] = '-';
+  put2(out + 8, date.day);
+  out[10] = 'T';
+  put2(out + 11, static_cast<unsigned>(rest / 3600));
+  out[13] = ':';
+  put2(out + 14, static_cast<unsigned>(rest / 60 % 60));
+  out[16] = ':';
+  put2(out + 17, static_cast<unsigned>(rest % 60));
+
+  std::size_t size = 19;
+  if (nanos != 0) {
+    out[size++] = '.';
+    for (std::int64_t scale = 100000000; scale > 0 && nanos != 0; scale /= 10) {
+      out[size++] = static_cast<char>('0' + nanos / scale);
+      nanos %= scale;
+    }
+  }
+  out[size++] = 'Z';
+  return size;
+}
+
+MEGAPORT_WEBHOOKS_NAMESPACE_END
