@@ -17,7 +17,7 @@ namespace {
 
 /// Ids shaped like the sender's: random version-4 UUIDs in canonical lowercase.
 class id_source {
-public:
+ public:
   explicit id_source(std::uint64_t seed) : engine_(seed) {}
 
   std::string next() {
@@ -32,11 +32,11 @@ public:
     return std::string(value.text().view());
   }
 
-private:
+ private:
   std::mt19937_64 engine_;
 };
 
-mw::memory_store_options options_with(const mw::manual_clock &clock) {
+mw::memory_store_options options_with(const mw::manual_clock& clock) {
   mw::memory_store_options options;
   options.clock = clock.function();
   return options;
@@ -44,7 +44,7 @@ mw::memory_store_options options_with(const mw::manual_clock &clock) {
 
 /// Lets a group of threads start a round together.
 class spin_barrier {
-public:
+ public:
   explicit spin_barrier(unsigned count) : count_(count) {}
 
   void arrive_and_wait() {
@@ -58,7 +58,7 @@ public:
       std::this_thread::yield();
   }
 
-private:
+ private:
   const unsigned count_;
   std::atomic<unsigned> arrived_{0};
   std::atomic<unsigned> generation_{0};
@@ -67,9 +67,9 @@ private:
 constexpr std::string_view first_id = "8a3c2f1e-5b6d-4e7f-9a0b-1c2d3e4f5a6b";
 constexpr std::string_view second_id = "34ee661a-18f0-4c30-8a73-e2d7e0ab641d";
 
-} // namespace
+}  // namespace
 
-TEST_CASE("a new id is claimed, committed, then done", "[memory_store]") {
+TEST_CASE("memory store: a new id is claimed, committed, then done", "[memory_store]") {
   mw::manual_clock clock;
   mw::memory_store store(options_with(clock));
 
@@ -83,8 +83,7 @@ TEST_CASE("a new id is claimed, committed, then done", "[memory_store]") {
   REQUIRE(again);
   CHECK(again->status == mw::claim_status::done);
 
-  CHECK_FALSE(
-      store.commit(first_id, first->token)); // repeating a commit is harmless
+  CHECK_FALSE(store.commit(first_id, first->token));  // repeating a commit is harmless
   CHECK(store.release(first_id, first->token).code == mw::errc::busy);
   CHECK(store.claim(first_id)->status == mw::claim_status::done);
 
@@ -94,8 +93,7 @@ TEST_CASE("a new id is claimed, committed, then done", "[memory_store]") {
   CHECK(store.size() == 2);
 }
 
-TEST_CASE("a released id can be claimed again, with a new token",
-          "[memory_store]") {
+TEST_CASE("memory store: a released id can be claimed again, with a new token", "[memory_store]") {
   mw::manual_clock clock;
   mw::memory_store store(options_with(clock));
 
@@ -112,7 +110,7 @@ TEST_CASE("a released id can be claimed again, with a new token",
   CHECK_FALSE(store.commit(first_id, second->token));
 }
 
-TEST_CASE("an id under a live lease is busy", "[memory_store]") {
+TEST_CASE("memory store: an id under a live lease is busy", "[memory_store]") {
   mw::manual_clock clock;
   mw::memory_store store(options_with(clock));
 
@@ -126,7 +124,7 @@ TEST_CASE("an id under a live lease is busy", "[memory_store]") {
   CHECK(store.claim(first_id)->status == mw::claim_status::busy);
 }
 
-TEST_CASE("a crashed worker's claim returns once its lease expires",
+TEST_CASE("memory store: a crashed worker's claim returns once its lease expires",
           "[memory_store]") {
   mw::manual_clock clock;
   auto options = options_with(clock);
@@ -147,7 +145,7 @@ TEST_CASE("a crashed worker's claim returns once its lease expires",
   CHECK(store.size() == 1);
 }
 
-TEST_CASE("a commit past the lease succeeds if nobody claimed the id since",
+TEST_CASE("memory store: a commit past the lease succeeds if nobody claimed the id since",
           "[memory_store]") {
   mw::manual_clock clock;
   auto options = options_with(clock);
@@ -160,7 +158,7 @@ TEST_CASE("a commit past the lease succeeds if nobody claimed the id since",
   CHECK(store.claim(first_id)->status == mw::claim_status::done);
 }
 
-TEST_CASE("a processed id is remembered for the retention, then forgotten",
+TEST_CASE("memory store: a processed id is remembered for the retention, then forgotten",
           "[memory_store]") {
   mw::manual_clock clock;
   mw::memory_store store(options_with(clock));
@@ -178,8 +176,7 @@ TEST_CASE("a processed id is remembered for the retention, then forgotten",
   CHECK(later->token != first->token);
 }
 
-TEST_CASE("a retention shorter than the default is honoured",
-          "[memory_store]") {
+TEST_CASE("memory store: a retention shorter than the default is honoured", "[memory_store]") {
   mw::manual_clock clock;
   auto options = options_with(clock);
   options.policy.retention = 1h;
@@ -192,7 +189,7 @@ TEST_CASE("a retention shorter than the default is honoured",
   CHECK(store.claim(first_id)->status == mw::claim_status::claimed);
 }
 
-TEST_CASE("a stale token can neither release nor commit another worker's lease",
+TEST_CASE("memory store: a stale token can neither release nor commit another worker's lease",
           "[memory_store]") {
   mw::manual_clock clock;
   mw::memory_store store(options_with(clock));
@@ -214,7 +211,7 @@ TEST_CASE("a stale token can neither release nor commit another worker's lease",
   CHECK(store.claim(first_id)->status == mw::claim_status::done);
 }
 
-TEST_CASE("unknown ids and made-up tokens are errors, not crashes",
+TEST_CASE("memory store: unknown ids and made-up tokens are errors, not crashes",
           "[memory_store]") {
   mw::manual_clock clock;
   mw::memory_store store(options_with(clock));
@@ -230,14 +227,12 @@ TEST_CASE("unknown ids and made-up tokens are errors, not crashes",
   CHECK(store.claim(first_id)->status == mw::claim_status::busy);
 
   CHECK(store.claim("").failure().code == mw::errc::malformed_header);
-  CHECK(store.claim(std::string(257, 'a')).failure().code ==
-        mw::errc::malformed_header);
+  CHECK(store.claim(std::string(257, 'a')).failure().code == mw::errc::malformed_header);
   CHECK(store.commit("", 1).code == mw::errc::malformed_header);
-  CHECK(store.claim(std::string(256, 'a'))->status ==
-        mw::claim_status::claimed);
+  CHECK(store.claim(std::string(256, 'a'))->status == mw::claim_status::claimed);
 }
 
-TEST_CASE("ids that are not UUIDs work the same way", "[memory_store]") {
+TEST_CASE("memory store: ids that are not UUIDs work the same way", "[memory_store]") {
   mw::manual_clock clock;
   mw::memory_store store(options_with(clock));
   const std::string id = "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W";
@@ -246,8 +241,7 @@ TEST_CASE("ids that are not UUIDs work the same way", "[memory_store]") {
   REQUIRE(first);
   CHECK(first->status == mw::claim_status::claimed);
   CHECK(store.claim(id)->status == mw::claim_status::busy);
-  CHECK(store.claim("msg_2KWPBgLlAfxdpx2AI54pPJ85f4X")->status ==
-        mw::claim_status::claimed);
+  CHECK(store.claim("msg_2KWPBgLlAfxdpx2AI54pPJ85f4X")->status == mw::claim_status::claimed);
 
   REQUIRE_FALSE(store.release(id, first->token));
   const auto second = store.claim(id);
@@ -262,19 +256,17 @@ TEST_CASE("ids that are not UUIDs work the same way", "[memory_store]") {
   CHECK(store.claim("x")->status == mw::claim_status::claimed);
 }
 
-TEST_CASE("an uppercase UUID is a different id from its lowercase text",
+TEST_CASE("memory store: an uppercase UUID is a different id from its lowercase text",
           "[memory_store]") {
   mw::manual_clock clock;
   mw::memory_store store(options_with(clock));
 
   REQUIRE(store.claim(first_id)->status == mw::claim_status::claimed);
-  CHECK(store.claim("8A3C2F1E-5B6D-4E7F-9A0B-1C2D3E4F5A6B")->status ==
-        mw::claim_status::claimed);
-  CHECK(store.claim("8A3C2F1E-5B6D-4E7F-9A0B-1C2D3E4F5A6B")->status ==
-        mw::claim_status::busy);
+  CHECK(store.claim("8A3C2F1E-5B6D-4E7F-9A0B-1C2D3E4F5A6B")->status == mw::claim_status::claimed);
+  CHECK(store.claim("8A3C2F1E-5B6D-4E7F-9A0B-1C2D3E4F5A6B")->status == mw::claim_status::busy);
 }
 
-TEST_CASE("at the memory bound new ids are refused until old ones expire",
+TEST_CASE("memory store: at the memory bound new ids are refused until old ones expire",
           "[memory_store]") {
   mw::manual_clock clock;
   auto options = options_with(clock);
@@ -318,12 +310,11 @@ TEST_CASE("at the memory bound new ids are refused until old ones expire",
   CHECK(store.size() == 100);
 }
 
-TEST_CASE("a store with many shards divides its bound among them",
-          "[memory_store]") {
+TEST_CASE("memory store: a store with many shards divides its bound among them", "[memory_store]") {
   mw::manual_clock clock;
   auto options = options_with(clock);
   options.max_ids = 1000;
-  options.shards = 100; // rounded down to 64
+  options.shards = 100;  // rounded down to 64
   mw::memory_store store(options);
   CHECK(store.capacity() == 64 * (1000 / 64));
 
@@ -332,17 +323,15 @@ TEST_CASE("a store with many shards divides its bound among them",
   std::size_t refused = 0;
   for (int i = 0; i < 5000; ++i) {
     const auto outcome = store.claim(ids.next());
-    if (outcome)
-      ++claimed;
-    if (!outcome && outcome.failure().code == mw::errc::store_full)
-      ++refused;
+    if (outcome) ++claimed;
+    if (!outcome && outcome.failure().code == mw::errc::store_full) ++refused;
   }
   CHECK(claimed == store.capacity());
   CHECK(refused == 5000 - store.capacity());
   CHECK(store.size() == store.capacity());
 }
 
-TEST_CASE("eight threads racing for one id: exactly one claims it each round",
+TEST_CASE("memory store: eight threads racing for one id: exactly one claims it each round",
           "[memory_store][threads]") {
   mw::memory_store store;
   constexpr unsigned threads = 8;
@@ -370,23 +359,20 @@ TEST_CASE("eight threads racing for one id: exactly one claims it each round",
         }
         if (outcome->status == mw::claim_status::claimed) {
           claimed[r].fetch_add(1);
-          if (store.commit(round_ids[r], outcome->token))
-            failures.fetch_add(1);
+          if (store.commit(round_ids[r], outcome->token)) failures.fetch_add(1);
         } else {
           others[r].fetch_add(1);
         }
       }
     });
   }
-  for (auto &worker : workers)
+  for (auto& worker : workers)
     worker.join();
 
   CHECK(failures.load() == 0);
   int wrong_rounds = 0;
   for (int r = 0; r < rounds; ++r) {
-    if (claimed[r].load() != 1 ||
-        others[r].load() != static_cast<int>(threads) - 1)
-      ++wrong_rounds;
+    if (claimed[r].load() != 1 || others[r].load() != static_cast<int>(threads) - 1) ++wrong_rounds;
   }
   CHECK(wrong_rounds == 0);
   for (int r = 0; r < rounds; r += 97) {
@@ -394,7 +380,7 @@ TEST_CASE("eight threads racing for one id: exactly one claims it each round",
   }
 }
 
-TEST_CASE("eight threads on distinct ids all claim and commit theirs",
+TEST_CASE("memory store: eight threads on distinct ids all claim and commit theirs",
           "[memory_store][threads]") {
   mw::memory_store_options options;
   options.max_ids = 200'000;
@@ -409,8 +395,7 @@ TEST_CASE("eight threads on distinct ids all claim and commit theirs",
       id_source ids(100 + t);
       std::vector<std::string> mine;
       for (int i = 0; i < per_thread; ++i) {
-        mine.push_back(i % 10 == 0 ? "msg_" + std::to_string(t) + "_" +
-                                         std::to_string(i)
+        mine.push_back(i % 10 == 0 ? "msg_" + std::to_string(t) + "_" + std::to_string(i)
                                    : ids.next());
         const auto outcome = store.claim(mine.back());
         if (!outcome || outcome->status != mw::claim_status::claimed) {
@@ -418,29 +403,26 @@ TEST_CASE("eight threads on distinct ids all claim and commit theirs",
           continue;
         }
         if (i % 3 == 0) {
-          if (store.release(mine.back(), outcome->token))
-            failures.fetch_add(1);
+          if (store.release(mine.back(), outcome->token)) failures.fetch_add(1);
         } else if (store.commit(mine.back(), outcome->token)) {
           failures.fetch_add(1);
         }
       }
       for (int i = 0; i < per_thread; ++i) {
         const auto outcome = store.claim(mine[i]);
-        const auto expected =
-            i % 3 == 0 ? mw::claim_status::claimed : mw::claim_status::done;
-        if (!outcome || outcome->status != expected)
-          failures.fetch_add(1);
+        const auto expected = i % 3 == 0 ? mw::claim_status::claimed : mw::claim_status::done;
+        if (!outcome || outcome->status != expected) failures.fetch_add(1);
       }
     });
   }
-  for (auto &worker : workers)
+  for (auto& worker : workers)
     worker.join();
 
   CHECK(failures.load() == 0);
   CHECK(store.size() == threads * per_thread);
 }
 
-TEST_CASE("200,000 ids: probing, deletion and sweeping keep every answer right",
+TEST_CASE("memory store: 200,000 ids: probing, deletion and sweeping keep every answer right",
           "[memory_store][many]") {
   mw::manual_clock clock;
   auto options = options_with(clock);
@@ -464,22 +446,18 @@ TEST_CASE("200,000 ids: probing, deletion and sweeping keep every answer right",
   // findable.
   int wrong = 0;
   for (int i = 0; i < count; i += 2) {
-    if (store.release(first[i], tokens[i]))
-      ++wrong;
+    if (store.release(first[i], tokens[i])) ++wrong;
   }
   for (int i = 1; i < count; i += 2) {
-    if (store.commit(first[i], tokens[i]))
-      ++wrong;
+    if (store.commit(first[i], tokens[i])) ++wrong;
   }
   CHECK(wrong == 0);
   CHECK(store.size() == count / 2);
 
   for (int i = 0; i < count; ++i) {
     const auto outcome = store.claim(first[i]);
-    const auto expected =
-        i % 2 == 0 ? mw::claim_status::claimed : mw::claim_status::done;
-    if (!outcome || outcome->status != expected)
-      ++wrong;
+    const auto expected = i % 2 == 0 ? mw::claim_status::claimed : mw::claim_status::done;
+    if (!outcome || outcome->status != expected) ++wrong;
   }
   CHECK(wrong == 0);
   CHECK(store.size() == count);
@@ -494,21 +472,19 @@ TEST_CASE("200,000 ids: probing, deletion and sweeping keep every answer right",
       ++wrong;
       continue;
     }
-    if (store.commit(id, outcome->token))
-      ++wrong;
+    if (store.commit(id, outcome->token)) ++wrong;
   }
   CHECK(wrong == 0);
   CHECK(store.size() <= store.capacity());
 
   for (int i = 0; i < count; i += 7) {
     const auto outcome = store.claim(first[i]);
-    if (!outcome || outcome->status != mw::claim_status::claimed)
-      ++wrong;
+    if (!outcome || outcome->status != mw::claim_status::claimed) ++wrong;
   }
   CHECK(wrong == 0);
 }
 
-TEST_CASE("sweep forgets exactly the expired ids", "[memory_store]") {
+TEST_CASE("memory store: sweep forgets exactly the expired ids", "[memory_store]") {
   mw::manual_clock clock;
   auto options = options_with(clock);
   options.policy.retention = 1h;
