@@ -20,6 +20,7 @@ enum class errc : int {
   method_not_allowed,       ///< not a POST
   unsupported_media_type,   ///< Content-Type is missing or not JSON
   body_too_large,           ///< body over the configured limit
+  incomplete_body,          ///< the connection ended before the whole body arrived
   missing_header,           ///< a required header is absent
   repeated_header,          ///< a header that must appear once appears more than once
   malformed_header,         ///< a header's value is not of the required form
@@ -69,6 +70,7 @@ constexpr std::string_view describe(errc code) noexcept {
     case errc::method_not_allowed: return "method not allowed, use POST";
     case errc::unsupported_media_type: return "content type must be application/json";
     case errc::body_too_large: return "body exceeds the size limit";
+    case errc::incomplete_body: return "body ended before its declared length";
     case errc::missing_header: return "missing";
     case errc::repeated_header: return "sent more than once";
     case errc::malformed_header: return "malformed";

@@ -1,0 +1,225 @@
+// megaport-webhook-receiver: a webhook endpoint built on megaport-webhooks and cpp-httplib.
+// Verifies, dedupes and processes deliveries, appends each processed event to a JSON-lines
+// file, and logs one line per delivery on stderr with no personal data in it.
+
+#include <httplib.h>
+
+#include <CLI/CLI.hpp>
+#include <megaport/webhooks.hpp>
+#include <megaport/webhooks/adapters/httplib.hpp>
+#include <megaport/webhooks/json_writer.hpp>
+#include <megaport/webhooks/memory_store.hpp>
+#include <megaport/webhooks/receiver.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <pthread.h>
+
+namespace mw = megaport::webhooks;
+
+namespace {
+
+struct settings {
+  std::string listen = "127.0.0.1:8080";
+  std::string path = "/webhooks/megaport";
+  std::string dedupe = "memory";
+  long tolerance = 300;
+  std::size_t max_body = 1048576;
+  std::string events_out;
+  std::vector<std::string> maps;
+  std::string tls_cert;
+  std::string tls_key;
+};
+
+// Appends processed events to a file, one JSON object a line, flushed line by line.
+class event_log {
+ public:
+  bool open(const std::string& path) {
+    file_ = std::fopen(path.c_str(), "a");
+    return file_ != nullptr;
+  }
+
+  ~event_log() {
+    if (file_) std::fclose(file_);
+  }
+
+  template <class Payload>
+  bool write(const mw::delivery<>& d, const Payload& payload) {
+    if (!file_) return true;
+
+    std::string line = "{\"webhook_id\":";
+    mw::append_json_string(line, d.id);
+    line += ",\"type\":";
+    mw::append_json_string(line, d.type);
+    line += ",\"kind\":";
+    mw::append_json_string(line, d.kind());
+    line += ",\"company_uid\":";
+    mw::append_json(line, d.company_uid);
+    line += ",\"schema_version\":";
+    mw::append_json_string(line, d.schema_version);
+    line += ",\"timestamp\":";
+    mw::append_json(line, d.timestamp);
+    line += ",\"data\":";
+    mw::append_json(line, payload);
+    line += "}\n";
+
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return std::fwrite(line.data(), 1, line.size(), file_) == line.size() &&
+           std::fflush(file_) == 0;
+  }
+
+ private:
+  std::FILE* file_ = nullptr;
+  std::mutex mutex_;
+};
+
+void log_report(const mw::report& r) {
+  char when[mw::timestamp_text_size];
+  const std::size_t when_size = mw::format_timestamp(std::chrono::system_clock::now(), when);
+  char reason[192] = "-";
+  if (r.reason) reason[r.reason.format(reason, sizeof reason - 1)] = '\0';
+  const auto outcome = mw::to_string(r.outcome);
+  std::fprintf(stderr, "%.*s status=%d outcome=%.*s reason=\"%s\" id=%.*s type=%.*s latency_us=%lld\n",
+               static_cast<int>(when_size), when, r.status, static_cast<int>(outcome.size()),
+               outcome.data(), reason, static_cast<int>(r.id.size()), r.id.data(),
+               static_cast<int>(r.type.size()), r.type.data(),
+               static_cast<long long>(r.elapsed.count() / 1000));
+}
+
+bool split_listen(const std::string& listen, std::string& host, int& port) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string digits = listen.substr(colon + 1);
+  if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  port = std::stoi(digits);
+  return port > 0 && port < 65536;
+}
+
+std::unique_ptr<mw::dedupe_store> make_store(const std::string& spec, std::string& problem) {
+  if (spec == "memory") return std::make_unique<mw::memory_store>();
+  problem = "unknown --dedupe store '" + spec + "' (this build knows: memory)";
+  return nullptr;
+}
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "megaport-webhook-receiver: %s\n", message.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  settings s;
+  CLI::App app{"Receives Megaport webhook deliveries."};
+  app.add_option("--listen", s.listen, "HOST:PORT to listen on")->capture_default_str();
+  app.add_option("--path", s.path, "route of the endpoint; other paths answer 404")
+      ->capture_default_str();
+  app.add_option("--dedupe", s.dedupe, "dedupe store: memory")->capture_default_str();
+  app.add_option("--tolerance", s.tolerance, "freshness window in seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(0L, 86400L * 365));
+  app.add_option("--max-body", s.max_body, "largest body accepted, in bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
+  app.add_option("--events-out", s.events_out, "append each processed event here as a JSON line");
+  app.add_option("--map", s.maps, "bind an event code to a payload kind: CODE=KIND (repeatable)");
+  auto* cert = app.add_option("--tls-cert", s.tls_cert, "certificate (PEM) to serve HTTPS with")
+                   ->check(CLI::ExistingFile);
+  auto* key = app.add_option("--tls-key", s.tls_key, "private key (PEM) of --tls-cert")
+                  ->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
+  CLI11_PARSE(app, argc, argv);
+
+  std::string host;
+  int port = 0;
+  if (!split_listen(s.listen, host, port)) return fail("--listen wants HOST:PORT, got '" + s.listen + "'");
+
+  std::string problem;
+  auto store = make_store(s.dedupe, problem);
+  if (!store) return fail(problem);
+
+  event_log events;
+  if (!s.events_out.empty() && !events.open(s.events_out)) {
+    return fail("cannot open --events-out file '" + s.events_out + "'");
+  }
+
+  mw::receiver_options options;
+  options.max_body = s.max_body;
+  mw::receiver<> receiver(*store, options, mw::tolerance_window(std::chrono::seconds(s.tolerance)));
+  for (const auto& map : s.maps) {
+    const auto eq = map.find('=');
+    if (eq == std::string::npos || eq == 0 ||
+        !receiver.events().bind(map.substr(0, eq), map.substr(eq + 1))) {
+      return fail("--map wants CODE=KIND with KIND one of user_registration, login_failure, "
+                  "password_reset_request, unknown; got '" + map + "'");
+    }
+  }
+
+  auto record = [&events](const mw::delivery<>& d, const auto& payload) {
+    return events.write(d, payload);
+  };
+  receiver.on<mw::user_registration>(record)
+      .on<mw::login_failure>(record)
+      .on<mw::password_reset_request>(record)
+      .on_unknown(record)
+      .observe(log_report);
+
+  // Signals are taken by one thread, so that shutdown runs outside any signal handler.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  std::unique_ptr<httplib::Server> server;
+  if (!s.tls_cert.empty()) {
+    auto tls = std::make_unique<httplib::SSLServer>(s.tls_cert.c_str(), s.tls_key.c_str());
+    if (!tls->is_valid()) return fail("cannot use --tls-cert/--tls-key: not a valid pair");
+    server = std::move(tls);
+  } else {
+    server = std::make_unique<httplib::Server>();
+  }
+
+  server->set_payload_max_length(s.max_body + 1);
+  server->set_tcp_nodelay(true);
+  server->set_keep_alive_max_count(100000);
+  server->set_read_timeout(5, 0);
+  server->new_task_queue = [] { return new httplib::ThreadPool(64); };
+  mw::adapters::httplib_route(*server, s.path, receiver);
+
+  if (!server->bind_to_port(host.c_str(), port)) {
+    return fail("cannot listen on " + s.listen);
+  }
+
+  std::thread stopper([&server, &stop_signals] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    server->stop();
+  });
+
+  std::fprintf(stderr, "megaport-webhook-receiver: listening on %s%s, route %s, dedupe %s\n",
+               s.tls_cert.empty() ? "http://" : "https://", s.listen.c_str(), s.path.c_str(),
+               s.dedupe.c_str());
+  const bool served = server->listen_after_bind();
+
+  // listen_after_bind returns once the server stopped and its workers finished their requests.
+  if (!served && stopper.joinable()) {
+    pthread_kill(stopper.native_handle(), SIGTERM);
+  }
+  stopper.join();
+  std::fprintf(stderr, "megaport-webhook-receiver: stopped\n");
+  return 0;
+}

@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""End-to-end tests of megaport-webhook-receiver: starts it on a free loopback port and drives it
+over real HTTP with the delivery cases, then checks shutdown, flags, TLS and the sender."""
+import argparse, base64, concurrent.futures, datetime, glob, http.client, json, os, re, signal
+import socket, ssl, subprocess, sys, tempfile, time, uuid
+
+RESULTS = {"passed": 0, "failed": 0}
+
+
+def check(name, ok, detail=""):
+    if ok:
+        RESULTS["passed"] += 1
+    else:
+        RESULTS["failed"] += 1
+        print("FAIL %s %s" % (name, detail))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Receiver:
+    def __init__(self, binary, *extra, tls=None):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp()
+        self.events = os.path.join(self.dir, "events.jsonl")
+        self.log = open(os.path.join(self.dir, "receiver.log"), "w+")
+        cmd = [binary, "--listen", "127.0.0.1:%d" % self.port, "--dedupe", "memory",
+               "--events-out", self.events] + list(extra)
+        self.tls = tls
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("receiver exited: " + self.log_text())
+                time.sleep(0.05)
+        raise RuntimeError("receiver did not listen")
+
+    def log_text(self):
+        self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()
+
+    def connection(self):
+        if self.tls:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=10, context=ctx)
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+
+    def send(self, method="POST", headers=None, body=None, path="/webhooks/megaport"):
+        conn = self.connection()
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        for k, v in (headers or {}).items():
+            conn.putheader(k, v)
+        if body is not None:
+            conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders()
+        if body is not None:
+            conn.send(body)
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        return resp.status, dict(resp.getheaders()), data
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return None
+
+    def read_events(self):
+        if not os.path.exists(self.events):
+            return []
+        with open(self.events, encoding="utf-8") as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+
+def expand(value, now):
+    def sub(m):
+        expr = m.group(1)
+        if expr == "now_ms":
+            return str(now * 1000)
+        mm = re.fullmatch(r"now([+-]\d+)?", expr)
+        if not mm:
+            return m.group(0)
+        return str(now + (int(mm.group(1)) if mm.group(1) else 0))
+    return re.sub(r"\{([a-z_]+(?:[+-]\d+)?)\}", sub, value)
+
+
+def instant(text):
+    t = text.strip().replace("z", "Z")
+    if t.endswith("Z"):
+        t = t[:-1] + "+00:00"
+    return datetime.datetime.fromisoformat(t).astimezone(datetime.timezone.utc)
+
+
+def login_body(attempts=5):
+    return json.dumps({
+        "type": "security.login.failed", "schema_version": "1",
+        "timestamp": "2026-01-15T10:30:00Z", "company_uid": "8a3c2f1e-5b6d-4e7f-9a0b-1c2d3e4f5a6b",
+        "data": {"person_uid": "34ee661a-18f0-4c30-8a73-e2d7e0ab641d", "email": "user@example.com",
+                 "attempts": attempts, "account_locked": True}}).encode()
+
+
+def headers_for(delivery_id):
+    return {"webhook-id": delivery_id, "webhook-timestamp": str(int(time.time())),
+            "content-type": "application/json"}
+
+
+def run_cases(binary, cases_dir):
+    rx = Receiver(binary)
+    cases = [json.load(open(f)) for f in sorted(glob.glob(os.path.join(cases_dir, "*.json")))]
+    check("cases found", len(cases) > 0)
+    for case in cases:
+        for n, step in enumerate(case["steps"], 1):
+            now = int(time.time())
+            headers = {k: expand(v, now) for k, v in step.get("headers", {}).items()}
+            if "body_base64" in step:
+                body = base64.b64decode(step["body_base64"])
+            elif step.get("body") is not None:
+                body = step["body"].encode()
+            else:
+                body = None
+            status, _, data = rx.send(step.get("method", "POST"), headers, body)
+            want = step.get("expect_status")
+            ok = status in (200, 400) if want is None else status == want
+            check("%s step %d status" % (case["name"], n), ok, "got %s: %r" % (status, data[:160]))
+            answer = json.loads(data) if data else {}
+            check("%s step %d JSON answer" % (case["name"], n), "outcome" in answer, repr(data))
+            if step.get("expect_outcome"):
+                check("%s step %d outcome" % (case["name"], n),
+                      answer.get("outcome") == step["expect_outcome"], repr(answer))
+            if body and b"user@example.com" in body:
+                check("%s step %d no echo" % (case["name"], n), b"user@example.com" not in data)
+    code = rx.stop()
+    check("receiver exits 0 on SIGTERM", code == 0, "exit %s" % code)
+
+    by_id = {}
+    for e in rx.read_events():
+        by_id.setdefault(e.get("webhook_id"), []).append(e)
+    for case in cases:
+        want = case.get("expect_events")
+        if want is None:
+            continue
+        ids = {v.lower() for s in case["steps"] for k, v in s.get("headers", {}).items()
+               if k.lower() == "webhook-id"}
+        got = [e for i in ids for e in by_id.get(i, [])]
+        check("%s events" % case["name"], len(got) == len(want), "%d vs %d" % (len(got), len(want)))
+        for w, g in zip(want, got):
+            for key in ("kind", "company_uid", "schema_version", "type", "data"):
+                if key in w:
+                    check("%s event %s" % (case["name"], key), g.get(key) == w[key],
+                          "%r vs %r" % (g.get(key), w[key]))
+            if "timestamp" in w:
+                check("%s event timestamp" % case["name"],
+                      instant(g["timestamp"]) == instant(w["timestamp"]))
+    log = rx.log_text()
+    check("log has no personal data", "user@example.com" not in log and "Smith" not in log)
+    check("log has one line per delivery", log.count(" status=") >= sum(
+        len(c["steps"]) for c in cases), log[-400:])
+
+
+def graceful_shutdown(binary):
+    rx = Receiver(binary)
+    ids = [str(uuid.uuid4()) for _ in range(300)]
+
+    def one(i):
+        try:
+            status, _, _ = rx.send(headers=headers_for(i), body=login_body())
+            return i, status
+        except OSError:
+            return i, None
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        futures = [pool.submit(one, i) for i in ids]
+        time.sleep(0.05)
+        code = rx.stop()
+        results = [f.result() for f in futures]
+    check("shutdown under load exits 0", code == 0, "exit %s" % code)
+    acknowledged = {i for i, s in results if s == 200}
+    written = {e["webhook_id"] for e in rx.read_events()}
+    check("every acknowledged delivery was written", acknowledged <= written,
+          "%d acknowledged, %d missing" % (len(acknowledged), len(acknowledged - written)))
+    check("nothing written twice", len(rx.read_events()) == len(written))
+
+
+def flags_and_routes(binary):
+    for args in (["--listen", "nonsense"], ["--tolerance", "abc"], ["--no-such-flag"],
+                 ["--map", "x=no_such_kind"], ["--dedupe", "bogus:thing"],
+                 ["--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"],
+                 ["--events-out", "/nonexistent/dir/events.jsonl"]):
+        p = subprocess.run([binary] + args, capture_output=True, text=True, timeout=10)
+        lines = [l for l in p.stderr.splitlines() if l.strip()]
+        check("bad flags %s exit non-zero" % args, p.returncode != 0, p.stderr)
+        check("bad flags %s say so" % args, 1 <= len(lines) <= 3, p.stderr)
+
+    rx = Receiver(binary, "--path", "/hooks", "--map", "custom.login=login_failure",
+                  "--tolerance", "10")
+    status, _, _ = rx.send(headers=headers_for(str(uuid.uuid4())), body=login_body(),
+                           path="/webhooks/megaport")
+    check("other paths answer 404", status == 404, str(status))
+    body = login_body().replace(b"security.login.failed", b"custom.login")
+    the_id = str(uuid.uuid4())
+    status, _, data = rx.send(headers=headers_for(the_id), body=body, path="/hooks")
+    check("--map binds a code", status == 200, repr(data))
+    h = headers_for(str(uuid.uuid4()))
+    h["webhook-timestamp"] = str(int(time.time()) - 11)
+    status, _, _ = rx.send(headers=h, body=login_body(), path="/hooks")
+    check("--tolerance is applied", status == 400, str(status))
+    status, headers, _ = rx.send("GET", headers_for(str(uuid.uuid4())), path="/hooks")
+    check("GET answers 405 with Allow", status == 405 and headers.get("Allow") == "POST",
+          "%s %r" % (status, headers))
+    big = b'{"type":"x","pad":"' + b"a" * (2 * 1024 * 1024) + b'"}'
+    try:
+        status, _, _ = rx.send(headers=headers_for(str(uuid.uuid4())), body=big, path="/hooks")
+    except OSError:
+        status = "closed"
+    check("a body over the limit answers 413", status in (413, "closed"), str(status))
+    rx.stop()
+    events = rx.read_events()
+    check("mapped event written with its kind", any(
+        e["webhook_id"] == the_id and e["kind"] == "login_failure" and e["type"] == "custom.login"
+        for e in events), repr(events))
+
+
+def tls(binary):
+    d = tempfile.mkdtemp()
+    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                           key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"],
+                          capture_output=True)
+    if made.returncode != 0:
+        check("openssl makes a test certificate", False, made.stderr[-300:])
+        return
+    rx = Receiver(binary, "--tls-cert", cert, "--tls-key", key, tls=True)
+    status, _, data = rx.send(headers=headers_for(str(uuid.uuid4())), body=login_body())
+    check("HTTPS delivery processed", status == 200, repr(data))
+    check("HTTPS receiver stops cleanly", rx.stop() == 0)
+
+
+def sender(binary, send):
+    rx = Receiver(binary)
+    url = "http://127.0.0.1:%d/webhooks/megaport" % rx.port
+    fixed = str(uuid.uuid4())
+    for kind in ("login_failure", "user_registration", "password_reset_request", "unknown"):
+        p = subprocess.run([send, url, "--event", kind, "--schedule", "none"],
+                           capture_output=True, text=True, timeout=30)
+        check("sender delivers %s" % kind, p.returncode == 0, p.stdout + p.stderr)
+    p = subprocess.run([send, url, "--event", "login_failure", "--id", fixed, "--schedule", "none"],
+                       capture_output=True, text=True, timeout=30)
+    check("sender with a fixed id", p.returncode == 0, p.stdout + p.stderr)
+    p = subprocess.run([send, url, "--event", "login_failure", "--id", fixed, "--schedule", "none"],
+                       capture_output=True, text=True, timeout=30)
+    check("sender's retry is acknowledged", p.returncode == 0, p.stdout + p.stderr)
+    p = subprocess.run([send, url, "--event", "login_failure", "--timestamp",
+                        str(int(time.time()) - 3600), "--schedule", "none"],
+                       capture_output=True, text=True, timeout=30)
+    check("a stale send fails", p.returncode != 0, p.stdout + p.stderr)
+    rx.stop()
+    kinds = sorted(e["kind"] for e in rx.read_events())
+    check("sender's events all processed once", kinds == sorted(
+        ["login_failure", "user_registration", "password_reset_request", "unknown",
+         "login_failure"]), repr(kinds))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--receiver", required=True)
+    ap.add_argument("--sender")
+    ap.add_argument("--cases", required=True)
+    a = ap.parse_args()
+    run_cases(a.receiver, a.cases)
+    graceful_shutdown(a.receiver)
+    flags_and_routes(a.receiver)
+    tls(a.receiver)
+    if a.sender:
+        sender(a.receiver, a.sender)
+    print("%d passed, %d failed" % (RESULTS["passed"], RESULTS["failed"]))
+    return 1 if RESULTS["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
