@@ -56,6 +56,8 @@ class event_set {
   /// Binds `code` to `Payload`, replacing any earlier binding of the same code.
   template <class Payload>
   void bind(std::string_view code) {
+    static_assert(index_of_type<Payload>() <= size,
+                  "bind<Payload>: Payload is not in this event set (nor unknown_payload)");
     bind_index(code, index_of_type<Payload>());
   }
 

@@ -37,7 +37,7 @@ class delivery_parser {
   template <class Set>
   [[nodiscard]] result<event<Set>> parse(const Set& set, std::string_view body) noexcept {
     if (!reserve(body.size())) return error{errc::body_too_large};
-    std::memcpy(buffer_.get(), body.data(), body.size());
+    if (!body.empty()) std::memcpy(buffer_.get(), body.data(), body.size());
     std::memset(buffer_.get() + body.size(), ' ', simdjson::SIMDJSON_PADDING);
 
     event<Set> out;
@@ -80,16 +80,19 @@ class delivery_parser {
     // `data` can only be read once `type` is known. When it comes first, a second pass reads
     // every field again: a rewind reuses the string buffer, so the first pass's views die.
     bool data_deferred = false;
-    if (error e = read_root(set, doc, body, out, false, data_deferred)) return e;
+    if (error e = read_root(set, doc, body, out, nullptr, data_deferred)) return e;
     if (!data_deferred) return {};
 
+    // `type` is looked up now, while the first pass's view of it is still alive.
+    const std::size_t index = set.index_of(out.type);
     doc.rewind();
-    return read_root(set, doc, body, out, true, data_deferred);
+    return read_root(set, doc, body, out, &index, data_deferred);
   }
 
   template <class Set>
   error read_root(const Set& set, simdjson::ondemand::document& doc, std::string_view body,
-                  event<Set>& out, bool second_pass, bool& data_deferred) noexcept {
+                  event<Set>& out, const std::size_t* known_index,
+                  bool& data_deferred) noexcept {
     namespace od = simdjson::ondemand;
 
     od::object root;
@@ -106,10 +109,10 @@ class delivery_parser {
     unsigned seen = 0;
 
     for (auto item : root) {
-      if (auto code = item.error()) return {detail::from_simdjson(code)};
+      if (auto code = item.error()) return detail::malformed(code);
       od::field& field = item.value_unsafe();
       std::string_view key;
-      if (auto code = field.unescaped_key().get(key)) return {detail::from_simdjson(code)};
+      if (auto code = field.unescaped_key().get(key)) return detail::malformed(code);
       od::value& value = field.value();
 
       const unsigned bit = bit_of(key);
@@ -123,18 +126,20 @@ class delivery_parser {
         case timestamp_bit: e = reader.read(value, out.timestamp); break;
         case company_uid_bit: e = reader.read(value, out.company_uid); break;
         case data_bit:
-          if (!second_pass && !(seen & type_bit)) {
+          if (!known_index && !(seen & type_bit)) {
             data_deferred = true;
             continue;
           }
-          e = read_data(set, reader, value, out, body);
+          e = read_data(reader, value, out, body,
+                        known_index ? *known_index : set.index_of(out.type));
           break;
         default:
           // Read on the first pass; the second has nothing to learn from unknown fields.
-          if (!second_pass) e = detail::validate(value, 2);
+          if (!known_index) e = detail::validate(value, 2);
       }
       if (e) {
-        if (e.subject.empty() && bit != 0) e.subject = name_of(bit);
+        // Errors inside `data` name their own scope; the envelope's fields name themselves.
+        if (e.scope.empty() && e.subject.empty() && bit != 0) e.subject = name_of(bit);
         return e;
       }
     }
@@ -146,13 +151,12 @@ class delivery_parser {
     return {};
   }
 
-  // Reads `data` into the payload type bound to the event's code, keeping its text too.
+  // Reads `data` into the payload type at variant `index` (0: unknown), keeping its text too.
   template <class Set>
-  error read_data(const Set& set, detail::field_reader& reader, simdjson::ondemand::value& value,
-                  event<Set>& out, std::string_view body) noexcept {
+  error read_data(detail::field_reader& reader, simdjson::ondemand::value& value,
+                  event<Set>& out, std::string_view body, std::size_t index) noexcept {
     const std::string_view first = value.raw_json_token();
 
-    const std::size_t index = set.index_of(out.type);
     error e = index == 0 ? read_unknown(value)
                          : dispatch(reader, value, out, index,
                                     std::make_index_sequence<Set::size>{});
@@ -172,6 +176,7 @@ class delivery_parser {
     if (auto code = value.type().get(type)) return {detail::from_simdjson(code)};
     if (type != simdjson::ondemand::json_type::object) {
       error e = error::mismatch("an object", detail::kind_of(type));
+      e.code = errc::not_an_object;
       e.subject = "data";
       return e;
     }
@@ -182,11 +187,12 @@ class delivery_parser {
   static error dispatch(detail::field_reader& reader, simdjson::ondemand::value& value,
                         event<Set>& out, std::size_t index, std::index_sequence<I...>) noexcept {
     error result{};
-    ((index == I + 1
-          ? (result = reader.read_payload(value, out.payload.template emplace<I + 1>(), "data"),
-             true)
-          : false) ||
-     ...);
+    static_cast<void>(
+        ((index == I + 1
+              ? (result = reader.read_payload(value, out.payload.template emplace<I + 1>(), "data"),
+                 true)
+              : false) ||
+         ...));
     return result;
   }
 

@@ -51,7 +51,105 @@ inline json_kind kind_of(od::json_type type) noexcept {
   return json_kind::none;
 }
 
-// The error for a failed typed read: a type mismatch names what came instead.
+// True when `token` is a number by JSON's grammar, followed by nothing but whitespace. Checked
+// by hand because simdjson refuses numbers it cannot represent, which are still well-formed.
+inline bool is_number_literal(std::string_view token) noexcept {
+  std::size_t pos = 0;
+  auto digits = [&]() noexcept {
+    const std::size_t first = pos;
+    while (pos < token.size() && token[pos] >= '0' && token[pos] <= '9') ++pos;
+    return pos - first;
+  };
+  auto next_is = [&](char c) noexcept { return pos < token.size() && token[pos] == c; };
+
+  if (next_is('-')) ++pos;
+  if (next_is('0')) {
+    ++pos;
+  } else if (digits() == 0) {
+    return false;
+  }
+
+  if (next_is('.')) {
+    ++pos;
+    if (digits() == 0) return false;
+  }
+
+  if (next_is('e') || next_is('E')) {
+    ++pos;
+    if (next_is('+') || next_is('-')) ++pos;
+    if (digits() == 0) return false;
+  }
+
+  for (; pos < token.size(); ++pos) {
+    const char c = token[pos];
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') return false;
+  }
+  return true;
+}
+
+// A simdjson error met while checking grammar: a type mismatch there means a broken literal.
+inline error malformed(simdjson::error_code code) noexcept {
+  const errc mapped = from_simdjson(code);
+  return {mapped == errc::invalid_utf8 || mapped == errc::too_deep || mapped == errc::ok
+              ? mapped
+              : errc::invalid_json};
+}
+
+// Checks the grammar of a value and everything in it, to the depth limit. `depth` is the
+// value's own; only objects and arrays count, so `[1]` and `[]` are equally deep.
+inline error validate(od::value value, int depth) noexcept {
+  od::json_type type{};
+  if (auto code = value.type().get(type)) return malformed(code);
+
+  const bool container = type == od::json_type::object || type == od::json_type::array;
+  if (container && depth > MEGAPORT_WEBHOOKS_MAX_JSON_DEPTH) return {errc::too_deep};
+
+  switch (type) {
+    case od::json_type::object: {
+      od::object object;
+      if (auto code = value.get_object().get(object)) return malformed(code);
+      for (auto item : object) {
+        if (auto code = item.error()) return malformed(code);
+        od::field& field = item.value_unsafe();
+        std::string_view key;
+        if (auto code = field.unescaped_key().get(key)) return malformed(code);
+        if (error e = validate(field.value(), depth + 1)) return e;
+      }
+      return {};
+    }
+    case od::json_type::array: {
+      od::array array;
+      if (auto code = value.get_array().get(array)) return malformed(code);
+      for (auto item : array) {
+        od::value element;
+        if (auto code = item.get(element)) return malformed(code);
+        if (error e = validate(element, depth + 1)) return e;
+      }
+      return {};
+    }
+    case od::json_type::number: {
+      // Nobody reads this number, so one too large for simdjson is still acceptable.
+      return is_number_literal(value.raw_json_token()) ? error{} : error{errc::invalid_json};
+    }
+    case od::json_type::string: {
+      std::string_view text;
+      return malformed(value.get_string().get(text));
+    }
+    case od::json_type::boolean: {
+      bool flag = false;
+      return malformed(value.get_bool().get(flag));
+    }
+    case od::json_type::null: {
+      bool is_null = false;
+      if (auto code = value.is_null().get(is_null)) return malformed(code);
+      return is_null ? error{} : error{errc::invalid_json};
+    }
+  }
+  return {errc::invalid_json};
+}
+
+// The error for a failed typed read: a type mismatch names what came instead, unless the value
+// is not even well-formed. Containers are not walked: the error stands whatever they hold.
 inline error read_failure(simdjson::error_code code, od::value& value,
                           std::string_view expected) noexcept {
   const errc mapped = from_simdjson(code);
@@ -59,58 +157,11 @@ inline error read_failure(simdjson::error_code code, od::value& value,
 
   od::json_type type{};
   if (value.type().get(type) != simdjson::SUCCESS) return {errc::invalid_json};
-  return error::mismatch(expected, kind_of(type));
-}
-
-// Checks the grammar of a value and everything in it, to the depth limit.
-inline error validate(od::value value, int depth) noexcept {
-  if (depth > MEGAPORT_WEBHOOKS_MAX_JSON_DEPTH) return {errc::too_deep};
-
-  od::json_type type{};
-  if (auto code = value.type().get(type)) return {from_simdjson(code)};
-
-  switch (type) {
-    case od::json_type::object: {
-      od::object object;
-      if (auto code = value.get_object().get(object)) return {from_simdjson(code)};
-      for (auto item : object) {
-        if (auto code = item.error()) return {from_simdjson(code)};
-        od::field& field = item.value_unsafe();
-        std::string_view key;
-        if (auto code = field.unescaped_key().get(key)) return {from_simdjson(code)};
-        if (error e = validate(field.value(), depth + 1)) return e;
-      }
-      return {};
-    }
-    case od::json_type::array: {
-      od::array array;
-      if (auto code = value.get_array().get(array)) return {from_simdjson(code)};
-      for (auto item : array) {
-        od::value element;
-        if (auto code = item.get(element)) return {from_simdjson(code)};
-        if (error e = validate(element, depth + 1)) return e;
-      }
-      return {};
-    }
-    case od::json_type::number: {
-      od::number number;
-      return {from_simdjson(value.get_number().get(number))};
-    }
-    case od::json_type::string: {
-      std::string_view text;
-      return {from_simdjson(value.get_string().get(text))};
-    }
-    case od::json_type::boolean: {
-      bool flag = false;
-      return {from_simdjson(value.get_bool().get(flag))};
-    }
-    case od::json_type::null: {
-      bool is_null = false;
-      if (auto code = value.is_null().get(is_null)) return {from_simdjson(code)};
-      return is_null ? error{} : error{errc::invalid_json};
-    }
+  const bool container = type == od::json_type::object || type == od::json_type::array;
+  if (!container) {
+    if (error e = validate(value, 0)) return e;
   }
-  return {errc::invalid_json};
+  return error::mismatch(expected, kind_of(type));
 }
 
 // The text of a value already walked: from its first token up to the next token, trimmed.
@@ -138,6 +189,16 @@ inline bool is_integer_literal(std::string_view token) noexcept {
     if (c != ' ' && c != '\n' && c != '\r' && c != '\t') return false;
   }
   return true;
+}
+
+// A scalar's raw token without the whitespace that may follow it.
+inline std::string_view trimmed_token(od::value& value) noexcept {
+  std::string_view token = value.raw_json_token();
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\n' ||
+                            token.back() == '\r' || token.back() == '\t')) {
+    token.remove_suffix(1);
+  }
+  return token;
 }
 
 // True when the document has nothing left after its top-level value.
@@ -174,8 +235,14 @@ struct field_reader {
   }
 
   error read(od::value& value, double& out) noexcept {
-    if (auto code = value.get_double().get(out)) return read_failure(code, value, "a number");
-    return {};
+    auto code = value.get_double().get(out);
+    if (code == simdjson::SUCCESS) return {};
+
+    // A well-formed number that no double holds, such as 1e400, is out of range.
+    if (code == simdjson::NUMBER_ERROR && is_number_literal(value.raw_json_token())) {
+      return {errc::out_of_range};
+    }
+    return read_failure(code, value, "a number");
   }
 
   error read(od::value& value, uuid& out) noexcept {
@@ -199,9 +266,15 @@ struct field_reader {
   }
 
   error read(od::value& value, raw_json& out) noexcept {
-    const std::string_view first = value.raw_json_token();
+    od::json_type type{};
+    if (auto code = value.type().get(type)) return malformed(code);
+
+    // On demand leaves the iterator on a scalar once read, so only a container's end is found
+    // from where the iterator stands; a scalar is its own token.
+    const bool container = type == od::json_type::object || type == od::json_type::array;
+    const std::string_view first = container ? value.raw_json_token() : trimmed_token(value);
     if (error e = validate(value, depth + 1)) return e;
-    out.text = span_to(first.data(), doc);
+    out.text = container ? span_to(first.data(), doc) : first;
     return out.text.empty() ? error{errc::invalid_json} : error{};
   }
 
@@ -222,20 +295,29 @@ struct field_reader {
     od::object object;
     if (auto code = value.get_object().get(object)) {
       error e = read_failure(code, value, "an object");
+      if (e.code == errc::wrong_type) e.code = errc::not_an_object;
       e.subject = scope;
       return e;
     }
 
+    field_reader members{doc, depth + 1};
+    return members.read_fields(object, out, scope);
+  }
+
+ private:
+  // Reads the members of `object`, which sits at this reader's depth.
+  template <class Payload>
+  error read_fields(od::object& object, Payload& out, std::string_view scope) noexcept {
     constexpr auto& fields = payload_traits<Payload>::fields;
     constexpr std::size_t count = field_count<Payload>;
     static_assert(count <= 64, "a payload type has at most 64 fields");
     std::uint64_t seen = 0;
 
     for (auto item : object) {
-      if (auto code = item.error()) return {from_simdjson(code)};
+      if (auto code = item.error()) return malformed(code);
       od::field& field = item.value_unsafe();
       std::string_view key;
-      if (auto code = field.unescaped_key().get(key)) return {from_simdjson(code)};
+      if (auto code = field.unescaped_key().get(key)) return malformed(code);
 
       error e;
       const bool known = read_known(fields, key, field.value(), out, seen, e,
@@ -250,7 +332,6 @@ struct field_reader {
     return check_required(fields, seen, scope, std::make_index_sequence<count>{});
   }
 
- private:
   // Reads `key` into its member if it names one; false when it names none.
   template <class Fields, class Payload, std::size_t... I>
   bool read_known(const Fields& fields, std::string_view key, od::value& value, Payload& out,
@@ -274,10 +355,11 @@ struct field_reader {
   static error check_required(const Fields& fields, std::uint64_t seen, std::string_view scope,
                               std::index_sequence<I...>) noexcept {
     error result{};
-    ((!is_optional_member(std::get<I>(fields)) && !(seen & (std::uint64_t{1} << I))
-          ? (result = error{errc::missing_field, scope, std::get<I>(fields).name}, true)
-          : false) ||
-     ...);
+    static_cast<void>(
+        ((!is_optional_member(std::get<I>(fields)) && !(seen & (std::uint64_t{1} << I))
+              ? (result = error{errc::missing_field, scope, std::get<I>(fields).name}, true)
+              : false) ||
+         ...));
     return result;
   }
 
