@@ -56,8 +56,11 @@ struct sqlite_store_options {
 /// the lease, or of the retention once done). A claim is a single upsert, so it is atomic across
 /// threads and processes; expired rows are swept in small batches as claims go by.
 ///
-/// \note Thread-safe: one connection guarded by a mutex. Measured on 2 cores, that beats one
-/// connection per thread, whose writers queue on SQLite's file lock and sleep in its busy handler.
+/// \note Thread-safe: one connection guarded by a mutex, so one store serialises its calls.
+/// Measured on 2 shared cores (claim + commit, WAL, `synchronous=NORMAL`): about 7,000 to 8,000
+/// pairs/s from 1 to 8 threads, p50 33 us, p99 set by WAL checkpoints' fsyncs (8 to 28 ms).
+/// Eight stores on one file, one per thread, reached about 10,000 pairs/s with a lower p99 and a
+/// higher p50: several stores on one file are safe, so a busy process may open one per thread.
 /// \note Several processes may share the file on a local file system (WAL needs shared memory,
 /// so not over NFS). Waits for another process's lock are bounded by `busy_timeout`.
 /// \note A commit or release succeeds only while the token's lease is live; after the lease
