@@ -201,13 +201,15 @@ struct delivery {
   bool insecure = false;
 };
 
+/// The system clock in whole unix seconds, as `webhook-timestamp` carries it.
+std::string unix_now() {
+  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(since_epoch).count());
+}
+
 /// The headers of one attempt: the provider's, then `--header`s, which replace same-named ones.
 httplib::Headers attempt_headers(const delivery& d) {
-  const std::string stamp =
-      d.timestamp != "now" ? d.timestamp
-                           : std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                                std::chrono::system_clock::now().time_since_epoch())
-                                                .count());
+  const std::string stamp = d.timestamp == "now" ? unix_now() : d.timestamp;
 
   httplib::Headers headers = {
       {"webhook-id", d.id},
@@ -223,6 +225,8 @@ httplib::Headers attempt_headers(const delivery& d) {
 }
 
 /// Sends one attempt and prints its line. True when it was answered with a 2xx status.
+/// \note The timeout bounds the connect, each write and each read, and the whole body once
+/// it arrives; a server that trickles its status line and headers can outlast it.
 bool attempt(const delivery& d, std::size_t number, std::size_t attempts,
              std::optional<std::chrono::milliseconds> next_delay) {
   const auto timeout = std::chrono::duration<double>(d.timeout_seconds);
