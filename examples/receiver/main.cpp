@@ -10,6 +10,12 @@
 #include <megaport/webhooks/json_writer.hpp>
 #include <megaport/webhooks/memory_store.hpp>
 #include <megaport/webhooks/receiver.hpp>
+#if RECEIVER_WITH_SQLITE
+#include <megaport/webhooks/sqlite_store.hpp>
+#endif
+#if RECEIVER_WITH_REDIS
+#include <megaport/webhooks/redis_store.hpp>
+#endif
 
 #include <csignal>
 #include <cstdio>
@@ -21,6 +27,13 @@
 
 #include <pthread.h>
 
+#ifndef RECEIVER_WITH_SQLITE
+#define RECEIVER_WITH_SQLITE 0
+#endif
+#ifndef RECEIVER_WITH_REDIS
+#define RECEIVER_WITH_REDIS 0
+#endif
+
 namespace mw = megaport::webhooks;
 
 namespace {
@@ -28,8 +41,10 @@ namespace {
 struct settings {
   std::string listen = "127.0.0.1:8080";
   std::string path = "/webhooks/megaport";
-  std::string dedupe = "memory";
+  std::string dedupe = RECEIVER_WITH_SQLITE ? "sqlite:./megaport-webhooks.db" : "memory";
   long tolerance = 300;
+  long lease = 30;
+  long retention = 48 * 3600;
   std::size_t max_body = 1048576;
   std::string events_out;
   std::vector<std::string> maps;
@@ -107,9 +122,45 @@ bool split_listen(const std::string& listen, std::string& host, int& port) {
   return port > 0 && port < 65536;
 }
 
-std::unique_ptr<mw::dedupe_store> make_store(const std::string& spec, std::string& problem) {
-  if (spec == "memory") return std::make_unique<mw::memory_store>();
-  problem = "unknown --dedupe store '" + spec + "' (this build knows: memory)";
+std::unique_ptr<mw::dedupe_store> make_store(const settings& s, std::string& problem) {
+  const std::string& spec = s.dedupe;
+  const std::chrono::seconds lease(s.lease);
+  const std::chrono::seconds retention(s.retention);
+  std::string known = "memory";
+  if (spec == "memory") {
+    mw::memory_store_options options;
+    options.policy.lease = lease;
+    options.policy.retention = retention;
+    return std::make_unique<mw::memory_store>(options);
+  }
+
+#if RECEIVER_WITH_SQLITE
+  known += ", sqlite:FILE";
+  if (spec.rfind("sqlite:", 0) == 0) {
+    mw::sqlite_store_options options;
+    options.lease = lease;
+    options.retention = retention;
+    auto store = mw::sqlite_store::open(spec.substr(7), options);
+    if (store) return std::move(*store);
+    problem = "cannot open --dedupe " + spec + ": " + store.failure().message();
+    return nullptr;
+  }
+#endif
+
+#if RECEIVER_WITH_REDIS
+  known += ", redis://HOST:PORT[/DB]";
+  if (spec.rfind("redis://", 0) == 0) {
+    mw::redis_store_options options;
+    options.lease = lease;
+    options.retention = retention;
+    auto store = mw::redis_store::open(spec, options);
+    if (store) return std::move(*store);
+    problem = "cannot use --dedupe " + spec + ": " + store.failure().message();
+    return nullptr;
+  }
+#endif
+
+  problem = "unknown --dedupe store '" + spec + "' (this build knows: " + known + ")";
   return nullptr;
 }
 
@@ -126,10 +177,18 @@ int main(int argc, char** argv) {
   app.add_option("--listen", s.listen, "HOST:PORT to listen on")->capture_default_str();
   app.add_option("--path", s.path, "route of the endpoint; other paths answer 404")
       ->capture_default_str();
-  app.add_option("--dedupe", s.dedupe, "dedupe store: memory")->capture_default_str();
+  app.add_option("--dedupe", s.dedupe, "dedupe store: memory, sqlite:FILE, redis://HOST:PORT[/DB]")
+      ->capture_default_str();
   app.add_option("--tolerance", s.tolerance, "freshness window in seconds")
       ->capture_default_str()
       ->check(CLI::Range(0L, 86400L * 365));
+  app.add_option("--lease", s.lease, "seconds a claim holds an id before a retry may take it")
+      ->capture_default_str()
+      ->check(CLI::Range(1L, 3600L));
+  app.add_option("--retention", s.retention,
+                 "seconds a processed id is remembered (under 35 h lets late retries through)")
+      ->capture_default_str()
+      ->check(CLI::Range(1L, 86400L * 30));
   app.add_option("--max-body", s.max_body, "largest body accepted, in bytes")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
@@ -148,7 +207,7 @@ int main(int argc, char** argv) {
   if (!split_listen(s.listen, host, port)) return fail("--listen wants HOST:PORT, got '" + s.listen + "'");
 
   std::string problem;
-  auto store = make_store(s.dedupe, problem);
+  auto store = make_store(s, problem);
   if (!store) return fail(problem);
 
   event_log events;

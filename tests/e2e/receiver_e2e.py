@@ -1,88 +1,10 @@
 #!/usr/bin/env python3
 """End-to-end tests of megaport-webhook-receiver: starts it on a free loopback port and drives it
 over real HTTP with the delivery cases, then checks shutdown, flags, TLS and the sender."""
-import argparse, base64, concurrent.futures, datetime, glob, http.client, json, os, re, signal
-import socket, ssl, subprocess, sys, tempfile, time, uuid
+import argparse, base64, concurrent.futures, datetime, glob, json, os, re, subprocess, sys
+import tempfile, time, uuid
 
-RESULTS = {"passed": 0, "failed": 0}
-
-
-def check(name, ok, detail=""):
-    if ok:
-        RESULTS["passed"] += 1
-    else:
-        RESULTS["failed"] += 1
-        print("FAIL %s %s" % (name, detail))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Receiver:
-    def __init__(self, binary, *extra, tls=None):
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp()
-        self.events = os.path.join(self.dir, "events.jsonl")
-        self.log = open(os.path.join(self.dir, "receiver.log"), "w+")
-        cmd = [binary, "--listen", "127.0.0.1:%d" % self.port, "--dedupe", "memory",
-               "--events-out", self.events] + list(extra)
-        self.tls = tls
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError("receiver exited: " + self.log_text())
-                time.sleep(0.05)
-        raise RuntimeError("receiver did not listen")
-
-    def log_text(self):
-        self.log.flush()
-        with open(self.log.name) as f:
-            return f.read()
-
-    def connection(self):
-        if self.tls:
-            ctx = ssl.create_default_context()
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
-            return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=10, context=ctx)
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-
-    def send(self, method="POST", headers=None, body=None, path="/webhooks/megaport"):
-        conn = self.connection()
-        conn.putrequest(method, path, skip_accept_encoding=True)
-        for k, v in (headers or {}).items():
-            conn.putheader(k, v)
-        if body is not None:
-            conn.putheader("Content-Length", str(len(body)))
-        conn.endheaders()
-        if body is not None:
-            conn.send(body)
-        resp = conn.getresponse()
-        data = resp.read()
-        conn.close()
-        return resp.status, dict(resp.getheaders()), data
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return None
-
-    def read_events(self):
-        if not os.path.exists(self.events):
-            return []
-        with open(self.events, encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
-
+from harness import Receiver, check, finish, headers_for, login_body
 
 def expand(value, now):
     def sub(m):
@@ -101,19 +23,6 @@ def instant(text):
     if t.endswith("Z"):
         t = t[:-1] + "+00:00"
     return datetime.datetime.fromisoformat(t).astimezone(datetime.timezone.utc)
-
-
-def login_body(attempts=5):
-    return json.dumps({
-        "type": "security.login.failed", "schema_version": "1",
-        "timestamp": "2026-01-15T10:30:00Z", "company_uid": "8a3c2f1e-5b6d-4e7f-9a0b-1c2d3e4f5a6b",
-        "data": {"person_uid": "34ee661a-18f0-4c30-8a73-e2d7e0ab641d", "email": "user@example.com",
-                 "attempts": attempts, "account_locked": True}}).encode()
-
-
-def headers_for(delivery_id):
-    return {"webhook-id": delivery_id, "webhook-timestamp": str(int(time.time())),
-            "content-type": "application/json"}
 
 
 def run_cases(binary, cases_dir):
@@ -284,8 +193,7 @@ def main():
     tls(a.receiver)
     if a.sender:
         sender(a.receiver, a.sender)
-    print("%d passed, %d failed" % (RESULTS["passed"], RESULTS["failed"]))
-    return 1 if RESULTS["failed"] else 0
+    return finish()
 
 
 if __name__ == "__main__":
