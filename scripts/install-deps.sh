@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake g++ clang make pkg-config python3
   libsimdjson-dev catch2 libcpp-httplib-dev libcli11-dev libssl-dev
-  libsqlite3-dev sqlite3 libhiredis-dev redis-server
+  libsqlite3-dev sqlite3 libhiredis-dev redis-server openssl
 )
 
 missing=()

@@ -107,7 +107,8 @@ def flags_and_routes(binary):
                  ["--map", "x=no_such_kind"], ["--dedupe", "bogus:thing"],
                  ["--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"],
                  ["--events-out", "/nonexistent/dir/events.jsonl"]):
-        p = subprocess.run([binary] + args, capture_output=True, text=True, timeout=10)
+        store = [] if "--dedupe" in args else ["--dedupe", "memory"]
+        p = subprocess.run([binary] + store + args, capture_output=True, text=True, timeout=10)
         lines = [l for l in p.stderr.splitlines() if l.strip()]
         check("bad flags %s exit non-zero" % args, p.returncode != 0, p.stderr)
         check("bad flags %s say so" % args, 1 <= len(lines) <= 3, p.stderr)
