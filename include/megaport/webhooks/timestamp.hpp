@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string_view>
 
 #include "result.hpp"
@@ -78,6 +79,7 @@ constexpr bool read_digits(std::string_view text, std::size_t pos, std::size_t c
 /// to nanoseconds; further digits are accepted and dropped.
 /// \note A leap second (`:60`) is refused: the system clock cannot represent it.
 /// \note A date-time without a zone is refused: its instant is unknowable.
+/// \note Instants `utc_time` cannot hold (before 1677-09-21 or after 2262-04-11) are refused.
 [[nodiscard]] inline result<utc_time> parse_timestamp(std::string_view text) noexcept {
   const error invalid{errc::invalid_timestamp};
   unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
@@ -133,7 +135,14 @@ constexpr bool read_digits(std::string_view text, std::size_t pos, std::size_t c
 
   const std::int64_t days = detail::days_from_civil(year, month, day);
   const std::int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
-  return utc_time(std::chrono::seconds(seconds) + std::chrono::nanoseconds(nanos));
+
+  // Nanoseconds in 64 bits span about 1677 to 2262; anything outside would overflow.
+  constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t max_seconds = max / 1000000000;
+  if (seconds < -max_seconds || seconds > max_seconds) return invalid;
+  const std::int64_t whole = seconds * 1000000000;
+  if (whole > 0 && nanos > max - whole) return invalid;
+  return utc_time(std::chrono::nanoseconds(whole + nanos));
 }
 
 /// Room for the longest text `format_timestamp` writes.
@@ -144,13 +153,16 @@ constexpr std::size_t timestamp_text_size = 30;
 /// Returns the length written.
 /// \note Years outside 0000 to 9999 are clamped to that range's four digits.
 inline std::size_t format_timestamp(utc_time when, char* out) noexcept {
-  using namespace std::chrono;
-  const auto since_epoch = when.time_since_epoch();
-  auto secs = duration_cast<seconds>(since_epoch);
-  if (secs > since_epoch) secs -= seconds(1);
-  auto nanos = (since_epoch - secs).count();
+  // Whole seconds rounded down and the nanoseconds left, without converting back (which would
+  // overflow at the bottom of the range).
+  const std::int64_t count = when.time_since_epoch().count();
+  std::int64_t total = count / 1000000000;
+  std::int64_t nanos = count % 1000000000;
+  if (nanos < 0) {
+    nanos += 1000000000;
+    total -= 1;
+  }
 
-  std::int64_t total = secs.count();
   std::int64_t days = total / 86400;
   std::int64_t rest = total % 86400;
   if (rest < 0) {
