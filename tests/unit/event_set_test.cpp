@@ -106,11 +106,10 @@ TEST_CASE("a payload type of the user's own parses with all its member types",
 }
 
 TEST_CASE("optional fields absent or null are empty", "[event_set][custom]") {
-  const std::string more = GENERATE(
-      as<std::string>{}, "",
-      R"(,"up":null,"utilisation":null,"requested_by":null,)"
-      R"("effective_at":null,"note":null,"extra":null)",
-      R"(,"note":null)", R"(,"unrelated":{"up":true})");
+  const std::string more = GENERATE(as<std::string>{}, "",
+                                    R"(,"up":null,"utilisation":null,"requested_by":null,)"
+                                    R"("effective_at":null,"note":null,"extra":null)",
+                                    R"(,"note":null)", R"(,"unrelated":{"up":true})");
   const my_set set;
   mw::delivery_parser parser;
   const auto event = parser.parse(set, body_of("service.port.changed", port_data(more)));
