@@ -507,3 +507,22 @@ TEST_CASE("memory store: sweep forgets exactly the expired ids", "[memory_store]
   CHECK(store.size() == 0);
   CHECK(store.claim(done[0])->status == mw::claim_status::claimed);
 }
+
+TEST_CASE("memory store: claims sweep expired ids as they go, long before the store is full",
+          "[memory_store]") {
+  mw::manual_clock clock;
+  auto options = options_with(clock);
+  options.max_ids = 4000;
+  options.shards = 1;
+  mw::memory_store store(options);
+
+  id_source ids(6);
+  for (int i = 0; i < 1000; ++i)
+    REQUIRE(store.claim(ids.next())->status == mw::claim_status::claimed);
+  clock.advance(31s);
+
+  // A few slots per claim: 2,000 claims pass over the whole table of 6,001 slots.
+  for (int i = 0; i < 2000; ++i)
+    REQUIRE(store.claim(ids.next())->status == mw::claim_status::claimed);
+  CHECK(store.size() == 2000);
+}

@@ -212,8 +212,8 @@ struct alignas(64) store_shard {
 /// `sqlite_store` where that matters.
 class memory_store final : public dedupe_store {
  public:
-  /// Reserves the tables for `options.max_ids` ids. Allocation failure here leaves a store whose
-  /// every claim answers `errc::store_unavailable`.
+  /// Reserves the tables for `options.max_ids` ids. A shard whose table could not be allocated
+  /// answers every id that falls to it with `errc::store_unavailable`.
   explicit memory_store(memory_store_options options = {});
 
   memory_store(const memory_store&) = delete;
@@ -286,7 +286,9 @@ inline memory_store::memory_store(memory_store_options options)
     word ^= (static_cast<std::uint64_t>(device()) << 32 | device()) ^ salt;
   }
 
-  const std::size_t max_ids = options.max_ids == 0 ? 1 : options.max_ids;
+  const std::size_t max_ids = options.max_ids == 0              ? 1
+                              : options.max_ids > SIZE_MAX / 64 ? SIZE_MAX / 64
+                                                                : options.max_ids;
   const std::size_t wanted = options.shards > 4096 ? 4096 : options.shards;
   while ((shard_count_ << 1) <= wanted) {
     shard_count_ <<= 1;
