@@ -313,22 +313,36 @@ TEST_CASE("memory store: at the memory bound new ids are refused until old ones 
 TEST_CASE("memory store: a store with many shards divides its bound among them", "[memory_store]") {
   mw::manual_clock clock;
   auto options = options_with(clock);
-  options.max_ids = 1000;
+  options.max_ids = 100'000;
   options.shards = 100;  // rounded down to 64
   mw::memory_store store(options);
-  CHECK(store.capacity() == 64 * (1000 / 64));
+  CHECK(store.capacity() == 64 * (100'000 / 64));
 
   id_source ids(2);
   std::size_t claimed = 0;
   std::size_t refused = 0;
-  for (int i = 0; i < 5000; ++i) {
+  for (int i = 0; i < 200'000; ++i) {
     const auto outcome = store.claim(ids.next());
     if (outcome) ++claimed;
     if (!outcome && outcome.failure().code == mw::errc::store_full) ++refused;
   }
   CHECK(claimed == store.capacity());
-  CHECK(refused == 5000 - store.capacity());
+  CHECK(refused == 200'000 - store.capacity());
   CHECK(store.size() == store.capacity());
+}
+
+TEST_CASE("memory store: a small bound is not split into tiny shards", "[memory_store]") {
+  mw::manual_clock clock;
+  auto options = options_with(clock);
+  options.max_ids = 1000;
+  mw::memory_store store(options);
+  CHECK(store.capacity() == 1000);
+
+  id_source ids(7);
+  int claimed = 0;
+  for (int i = 0; i < 1000; ++i)
+    claimed += store.claim(ids.next()) ? 1 : 0;
+  CHECK(claimed >= 900);
 }
 
 TEST_CASE("memory store: eight threads racing for one id: exactly one claims it each round",

@@ -52,8 +52,8 @@ struct memory_store_options {
   /// one million ids). Size it a few percent above the ids one retention brings.
   std::size_t max_ids = MEGAPORT_WEBHOOKS_MEMORY_STORE_MAX_IDS;
 
-  /// Number of shards, each with its own lock; rounded down to a power of two, and reduced for
-  /// small `max_ids` so that every shard holds at least one id.
+  /// Number of shards, each with its own lock; rounded down to a power of two (at most 4096),
+  /// and reduced for small `max_ids` so that every shard holds at least 256 ids.
   std::size_t shards = MEGAPORT_WEBHOOKS_MEMORY_STORE_SHARDS;
 
   /// Longer ids (and empty ones) are refused with `errc::malformed_header`.
@@ -239,6 +239,7 @@ class memory_store final : public dedupe_store {
   };
 
   static constexpr std::size_t sweep_budget = 4;
+  static constexpr std::size_t min_share = 256;
 
   bool parse_key(std::string_view id, uuid_key& key) const noexcept;
   std::uint64_t hash_key(const uuid_key& key) const noexcept;
@@ -294,7 +295,7 @@ inline memory_store::memory_store(memory_store_options options)
     shard_count_ <<= 1;
     ++shard_bits_;
   }
-  while (shard_count_ > max_ids) {
+  while (shard_count_ > 1 && max_ids / shard_count_ < min_share) {
     shard_count_ >>= 1;
     --shard_bits_;
   }
