@@ -171,7 +171,7 @@ def main():
         ("empty body", random_secret, str(uuid.uuid4()), b""),
         ("262144 bytes", fixed_secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", b"a" * 262144),
         ("1 MiB", random_secret, str(uuid.uuid4()),
-         b'{"data":"' + b"x" * (1024 * 1024 - 12) + b'"}'),
+         b'{"data":"' + b"x" * (1024 * 1024 - 11) + b'"}'),
     ]
 
     with tempfile.TemporaryDirectory() as scratch:
