@@ -1,0 +1,112 @@
+// megaport-webhooks-example-beast: a complete Megaport webhook endpoint on Boost.Beast, with an
+// in-memory dedupe store; appends each processed event to --events-out as one JSON line.
+
+#include <boost/asio.hpp>
+
+#include <CLI/CLI.hpp>
+#include <megaport/webhooks.hpp>
+#include <megaport/webhooks/adapters/beast.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace mw = megaport::webhooks;
+namespace net = boost::asio;
+using receiver_type = mw::receiver<>;
+
+namespace {
+
+std::FILE* events_out = nullptr;
+std::mutex events_mutex;
+
+// Writes one processed event as a JSON line; a failed write fails the delivery (500, retried).
+template <class Payload>
+bool record(const mw::delivery<>& d, const Payload& payload) {
+  if (!events_out) return true;
+  std::string line = "{\"webhook_id\":";
+  mw::append_json_string(line, d.id);
+  line += ",\"type\":";
+  mw::append_json_string(line, d.type);
+  line += ",\"kind\":";
+  mw::append_json_string(line, d.kind());
+  line += ",\"company_uid\":";
+  mw::append_json(line, d.company_uid);
+  line += ",\"schema_version\":";
+  mw::append_json_string(line, d.schema_version);
+  line += ",\"timestamp\":";
+  mw::append_json(line, d.timestamp);
+  line += ",\"data\":";
+  mw::append_json(line, payload);
+  line += "}\n";
+  const std::lock_guard<std::mutex> lock(events_mutex);
+  return std::fwrite(line.data(), 1, line.size(), events_out) == line.size() &&
+         std::fflush(events_out) == 0;
+}
+
+// Accepts connections for ever, each on a strand of its own.
+void accept(net::ip::tcp::acceptor& acceptor, receiver_type& receiver) {
+  acceptor.async_accept(net::make_strand(acceptor.get_executor()),
+                        [&](boost::system::error_code failure, net::ip::tcp::socket socket) {
+                          if (failure) return;
+                          std::make_shared<mw::adapters::beast_session<receiver_type>>(
+                              std::move(socket), receiver, mw::adapters::beast_session_options{})
+                              ->run();
+                          accept(acceptor, receiver);
+                        });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string listen = "127.0.0.1:8080";
+  std::string events_path;
+  CLI::App app{"Receives Megaport webhook deliveries on Boost.Beast."};
+  app.add_option("--listen", listen, "HOST:PORT to listen on")->capture_default_str();
+  app.add_option("--events-out", events_path, "append each processed event here as a JSON line");
+  CLI11_PARSE(app, argc, argv);
+
+  const auto colon = listen.rfind(':');
+  boost::system::error_code bad;
+  const auto address = net::ip::make_address(listen.substr(0, colon), bad);
+  const int port = colon == std::string::npos ? 0 : std::atoi(listen.c_str() + colon + 1);
+  if (bad || port <= 0 || port > 65535) {
+    std::fprintf(stderr, "--listen wants HOST:PORT, got '%s'\n", listen.c_str());
+    return 1;
+  }
+  if (!events_path.empty() && !(events_out = std::fopen(events_path.c_str(), "a"))) {
+    std::fprintf(stderr, "cannot open --events-out file '%s'\n", events_path.c_str());
+    return 1;
+  }
+
+  mw::memory_store store;
+  receiver_type receiver(store);
+  auto write = [](const mw::delivery<>& d, const auto& payload) { return record(d, payload); };
+  receiver.on<mw::user_registration>(write)
+      .on<mw::login_failure>(write)
+      .on<mw::password_reset_request>(write)
+      .on_unknown(write);
+
+  net::io_context io;
+  net::ip::tcp::acceptor acceptor(io);
+  const net::ip::tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(net::socket_base::reuse_address(true));
+  acceptor.bind(endpoint, bad);
+  if (bad || (acceptor.listen(net::socket_base::max_listen_connections, bad), bad)) {
+    std::fprintf(stderr, "cannot listen on %s: %s\n", listen.c_str(), bad.message().c_str());
+    return 1;
+  }
+  accept(acceptor, receiver);
+
+  net::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&io](boost::system::error_code, int) { io.stop(); });
+  std::thread second([&io] { io.run(); });
+  io.run();
+  second.join();
+  if (events_out) std::fclose(events_out);
+  return 0;
+}
