@@ -5,6 +5,9 @@
 #include <CLI/CLI.hpp>
 #include <megaport/webhooks/uuid.hpp>
 #include <megaport/webhooks/version.hpp>
+#if MEGAPORT_WEBHOOKS_SENDER_SIGNS
+#include <megaport/webhooks/signature.hpp>
+#endif
 
 #include <netdb.h>
 #include <sys/socket.h>
@@ -199,6 +202,7 @@ struct delivery {
   sender::schedule retries = sender::schedule::megaport;
   double timeout_seconds = 5;
   bool insecure = false;
+  std::string secret;  ///< `whsec_...`: sign each attempt (`webhook-signature: v1,...`)
 };
 
 /// The system clock in whole unix seconds, as `webhook-timestamp` carries it.
@@ -217,6 +221,12 @@ httplib::Headers attempt_headers(const delivery& d) {
       {"Content-Type", "application/json"},
       {"User-Agent", std::string(program) + "/" + MEGAPORT_WEBHOOKS_VERSION_STRING},
   };
+#if MEGAPORT_WEBHOOKS_SENDER_SIGNS
+  if (!d.secret.empty()) {
+    // Checked when parsed, so signing cannot fail on the secret here.
+    headers.emplace("webhook-signature", mw::sign_v1(d.secret, d.id, stamp, d.body).value);
+  }
+#endif
   for (const extra_header& h : d.headers)
     headers.erase(h.name);
   for (const extra_header& h : d.headers)
@@ -354,6 +364,9 @@ int main(int argc, char** argv) {
           },
           ""));
   app.add_flag("--insecure", d.insecure, "For https: skip certificate verification");
+  app.add_option("--secret", d.secret,
+                 "Sign each attempt with this Standard Webhooks secret (webhook-signature: v1,...)")
+      ->type_name("whsec_...");
 
   try {
     app.parse(argc, argv);
@@ -370,6 +383,15 @@ int main(int argc, char** argv) {
   for (const std::string& text : header_texts)
     d.headers.push_back(*split_header(text));
   if (d.id.empty()) d.id = random_uuid_v4();
+  if (!d.secret.empty()) {
+#if MEGAPORT_WEBHOOKS_SENDER_SIGNS
+    if (const auto key = mw::decode_secret(d.secret); !key) {
+      return usage_error("--secret: " + key.error.message());
+    }
+#else
+    return usage_error("--secret: this build cannot sign (built without OpenSSL 3)");
+#endif
+  }
 
   if (!body_file.empty()) {
     std::string why;

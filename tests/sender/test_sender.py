@@ -3,7 +3,10 @@
 Usage: test_sender.py SENDER_BINARY [unittest arguments, e.g. SenderTest.test_retries]
 """
 
+import base64
 import datetime
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -250,8 +253,35 @@ class SenderTest(unittest.TestCase):
         code, out, _, _ = run("--help")
         self.assertEqual(code, 0)
         for flag in ["--body", "--event", "--id", "--timestamp", "--schedule", "--timeout",
-                     "--header", "--insecure"]:
+                     "--header", "--insecure", "--secret"]:
             self.assertIn(flag, "\n".join(out))
+
+    def test_a_secret_signs_every_attempt(self):
+        secret = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
+        with StubServer(fail_first=1, fail_status=503) as stub:
+            code, _, err, _ = run(stub.url, "--schedule", "fast", "--secret", secret)
+            self.assertEqual(code, 0, err)
+            unsigned_code, _, err, _ = run(stub.url, "--schedule", "none")
+            self.assertEqual(unsigned_code, 0, err)
+        self.assertEqual(len(stub.requests), 3)
+
+        # Checked with Python's own HMAC: key = base64 of the secret, content = id.ts.body.
+        key = base64.b64decode(secret[len("whsec_"):])
+        for request in stub.requests[:2]:
+            content = (request.header("webhook-id") + "." + request.header("webhook-timestamp")
+                       + ".").encode("ascii") + request.body
+            mac = base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode()
+            self.assertEqual(request.header("webhook-signature"), "v1," + mac)
+        self.assertEqual(stub.requests[2].values("webhook-signature"), [])
+
+        for bad in ["whsec_", "whsec_!!!notbase64!!!", "C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+                    "whsec_AAECAwQFBgcICQoLDA0O"]:
+            with self.subTest(secret=bad):
+                code, out, err, _ = run("http://127.0.0.1:9/", "--secret", bad)
+                self.assertEqual(code, 2, err)
+                self.assertEqual(out, [])
+                self.assertEqual(len(err), 1, err)
+                self.assertIn("--secret: ", err[0])
 
     def test_https_verifies_the_certificate_unless_insecure(self):
         with tempfile.TemporaryDirectory() as tmp:
