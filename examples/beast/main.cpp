@@ -9,6 +9,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,7 +17,6 @@
 
 namespace mw = megaport::webhooks;
 namespace net = boost::asio;
-using receiver_type = mw::receiver<>;
 
 namespace {
 
@@ -47,16 +47,9 @@ bool record(const mw::delivery<>& d, const Payload& payload) {
          std::fflush(events_out) == 0;
 }
 
-// Accepts connections for ever, each on a strand of its own.
-void accept(net::ip::tcp::acceptor& acceptor, receiver_type& receiver) {
-  acceptor.async_accept(net::make_strand(acceptor.get_executor()),
-                        [&](boost::system::error_code failure, net::ip::tcp::socket socket) {
-                          if (failure) return;
-                          std::make_shared<mw::adapters::beast_session<receiver_type>>(
-                              std::move(socket), receiver, mw::adapters::beast_session_options{})
-                              ->run();
-                          accept(acceptor, receiver);
-                        });
+int fail(const std::string& message) {
+  std::fprintf(stderr, "megaport-webhooks-example-beast: %s\n", message.c_str());
+  return 1;
 }
 
 }  // namespace
@@ -73,17 +66,13 @@ int main(int argc, char** argv) {
   boost::system::error_code bad;
   const auto address = net::ip::make_address(listen.substr(0, colon), bad);
   const int port = colon == std::string::npos ? 0 : std::atoi(listen.c_str() + colon + 1);
-  if (bad || port <= 0 || port > 65535) {
-    std::fprintf(stderr, "--listen wants HOST:PORT, got '%s'\n", listen.c_str());
-    return 1;
-  }
+  if (bad || port <= 0 || port > 65535) return fail("--listen wants HOST:PORT: " + listen);
   if (!events_path.empty() && !(events_out = std::fopen(events_path.c_str(), "a"))) {
-    std::fprintf(stderr, "cannot open --events-out file '%s'\n", events_path.c_str());
-    return 1;
+    return fail("cannot open --events-out file " + events_path);
   }
 
   mw::memory_store store;
-  receiver_type receiver(store);
+  mw::receiver<> receiver(store);
   auto write = [](const mw::delivery<>& d, const auto& payload) { return record(d, payload); };
   receiver.on<mw::user_registration>(write)
       .on<mw::login_failure>(write)
@@ -95,12 +84,11 @@ int main(int argc, char** argv) {
   const net::ip::tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
   acceptor.open(endpoint.protocol());
   acceptor.set_option(net::socket_base::reuse_address(true));
-  acceptor.bind(endpoint, bad);
-  if (bad || (acceptor.listen(net::socket_base::max_listen_connections, bad), bad)) {
-    std::fprintf(stderr, "cannot listen on %s: %s\n", listen.c_str(), bad.message().c_str());
-    return 1;
+  if (acceptor.bind(endpoint, bad) ||
+      acceptor.listen(net::socket_base::max_listen_connections, bad)) {
+    return fail("cannot listen on " + listen + ": " + bad.message());
   }
-  accept(acceptor, receiver);
+  mw::adapters::beast_accept(acceptor, receiver);
 
   net::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&io](boost::system::error_code, int) { io.stop(); });

@@ -11,6 +11,7 @@
 ///     auto message = megaport::webhooks::adapters::beast_response(answer, version, keep_alive);
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -219,6 +220,23 @@ class beast_session : public std::enable_shared_from_this<beast_session<Receiver
   boost::beast::http::response<boost::beast::http::string_body> message_;
   char scratch_[4096];
 };
+
+/// Accepts connections on `acceptor` until it is closed, each served by a `beast_session` on a
+/// strand of its own, so that any number of threads may run the io_context.
+template <class Receiver>
+void beast_accept(boost::asio::ip::tcp::acceptor& acceptor, Receiver& receiver,
+                  beast_session_options options = {}) {
+  auto strand = boost::asio::make_strand(acceptor.get_executor());
+  acceptor.async_accept(
+      strand, [&acceptor, &receiver, options](boost::beast::error_code failure,
+                                              boost::asio::ip::tcp::socket socket) {
+        if (failure == boost::asio::error::operation_aborted || !acceptor.is_open()) return;
+        if (!failure) {
+          std::make_shared<beast_session<Receiver>>(std::move(socket), receiver, options)->run();
+        }
+        beast_accept(acceptor, receiver, options);
+      });
+}
 
 }  // namespace adapters
 MEGAPORT_WEBHOOKS_NAMESPACE_END
