@@ -7,7 +7,10 @@ packages=(
   cmake g++ clang make pkg-config python3
   libsimdjson-dev catch2 libcpp-httplib-dev libcli11-dev libssl-dev
   libsqlite3-dev sqlite3 libhiredis-dev redis-server openssl
+  nodejs
 )
+# npm only where the npm command is missing: a Node.js that bundles it conflicts with Debian's npm.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
