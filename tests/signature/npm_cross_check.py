@@ -140,7 +140,7 @@ def main():
     if len(sys.argv) != 5:
         print(__doc__)
         return 2
-    peer, source, work, fixtures = sys.argv[1:]
+    peer, source, work, fixtures = (os.path.abspath(a) for a in sys.argv[1:])
     if shutil.which("node") is None:
         cannot_run("node is not installed (scripts/install-deps.sh installs it)")
 
@@ -148,8 +148,8 @@ def main():
     script = os.path.join(source, "cross_check.js")
     version = subprocess.run([shutil.which("node"), script, "version"], capture_output=True,
                              text=True, env=dict(os.environ, CROSS_CHECK_NODE_MODULES=modules))
-    print(f"node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}"
-          f", standardwebhooks {version.stdout.strip()}")
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    print(f"node {node}, standardwebhooks {version.stdout.strip()}")
     if version.stdout.strip() != PINNED:
         print(f"FAIL: expected standardwebhooks {PINNED}: {version.stderr}")
         return 1
