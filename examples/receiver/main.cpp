@@ -11,6 +11,7 @@
 #include <megaport/webhooks/memory_store.hpp>
 #include <megaport/webhooks/receiver.hpp>
 #if RECEIVER_WITH_SQLITE
+#include <megaport/webhooks/sqlite_inbox.hpp>
 #include <megaport/webhooks/sqlite_store.hpp>
 #endif
 #if RECEIVER_WITH_REDIS
@@ -50,7 +51,12 @@ struct settings {
   std::vector<std::string> maps;
   std::string tls_cert;
   std::string tls_key;
+  std::string inbox;
+  unsigned workers = 2;
+  unsigned max_attempts = 10;
 };
+
+using receiver_type = mw::receiver<>;
 
 // Appends processed events to a file, one JSON object a line, flushed line by line.
 class event_log {
@@ -104,6 +110,18 @@ void log_report(const mw::report& r) {
                static_cast<int>(when_size), when, r.status, static_cast<int>(outcome.size()),
                outcome.data(), reason, static_cast<int>(r.id.size()), r.id.data(),
                static_cast<int>(r.type.size()), r.type.data(),
+               static_cast<long long>(r.elapsed.count() / 1000));
+}
+
+void log_inbox_report(const mw::inbox_report& r) {
+  char when[mw::timestamp_text_size];
+  const std::size_t when_size = mw::format_timestamp(std::chrono::system_clock::now(), when);
+  char reason[192] = "-";
+  if (r.reason) reason[r.reason.format(reason, sizeof reason - 1)] = '\0';
+  const auto outcome = mw::to_string(r.outcome);
+  std::fprintf(stderr, "%.*s inbox outcome=%.*s reason=\"%s\" id=%.*s attempt=%u latency_us=%lld\n",
+               static_cast<int>(when_size), when, static_cast<int>(outcome.size()),
+               outcome.data(), reason, static_cast<int>(r.id.size()), r.id.data(), r.attempt,
                static_cast<long long>(r.elapsed.count() / 1000));
 }
 
@@ -200,6 +218,19 @@ int main(int argc, char** argv) {
                   ->check(CLI::ExistingFile);
   cert->needs(key);
   key->needs(cert);
+#if RECEIVER_WITH_SQLITE
+  auto* inbox_flag = app.add_option(
+      "--inbox", s.inbox,
+      "acknowledge with 202 once stored in this inbox (sqlite:FILE), process in the background");
+  app.add_option("--workers", s.workers, "threads processing the inbox")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 64u));
+  app.add_option("--max-attempts", s.max_attempts,
+                 "processing attempts before an inbox delivery is dead-lettered")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1000u));
+  inbox_flag->excludes(app.get_option("--dedupe"));
+#endif
   CLI11_PARSE(app, argc, argv);
 
   std::string host;
@@ -207,8 +238,22 @@ int main(int argc, char** argv) {
   if (!split_listen(s.listen, host, port)) return fail("--listen wants HOST:PORT, got '" + s.listen + "'");
 
   std::string problem;
-  auto store = make_store(s, problem);
-  if (!store) return fail(problem);
+  std::unique_ptr<mw::dedupe_store> store;
+#if RECEIVER_WITH_SQLITE
+  std::unique_ptr<mw::sqlite_inbox> inbox;
+  if (!s.inbox.empty()) {
+    if (s.inbox.rfind("sqlite:", 0) != 0) return fail("--inbox wants sqlite:FILE");
+    mw::sqlite_inbox_options inbox_options;
+    inbox_options.retention = std::chrono::seconds(s.retention);
+    auto opened = mw::sqlite_inbox::open(s.inbox.substr(7), inbox_options);
+    if (!opened) return fail("cannot open --inbox " + s.inbox);
+    inbox = std::move(*opened);
+  }
+#endif
+  if (s.inbox.empty()) {
+    store = make_store(s, problem);
+    if (!store) return fail(problem);
+  }
 
   event_log events;
   if (!s.events_out.empty() && !events.open(s.events_out)) {
@@ -217,7 +262,14 @@ int main(int argc, char** argv) {
 
   mw::receiver_options options;
   options.max_body = s.max_body;
-  mw::receiver<> receiver(*store, options, mw::tolerance_window(std::chrono::seconds(s.tolerance)));
+  const mw::tolerance_window freshness(std::chrono::seconds(s.tolerance));
+#if RECEIVER_WITH_SQLITE
+  auto made = inbox ? std::make_unique<receiver_type>(*inbox, options, freshness)
+                    : std::make_unique<receiver_type>(*store, options, freshness);
+#else
+  auto made = std::make_unique<receiver_type>(*store, options, freshness);
+#endif
+  receiver_type& receiver = *made;
   for (const auto& map : s.maps) {
     const auto eq = map.find('=');
     if (eq == std::string::npos || eq == 0 ||
@@ -263,15 +315,29 @@ int main(int argc, char** argv) {
     return fail("cannot listen on " + s.listen);
   }
 
+#if RECEIVER_WITH_SQLITE
+  std::unique_ptr<mw::inbox_workers<receiver_type>> workers;
+  if (inbox) {
+    mw::inbox_worker_options worker_options;
+    worker_options.workers = s.workers;
+    worker_options.lease = std::chrono::seconds(s.lease);
+    worker_options.retries.max_attempts = s.max_attempts;
+    worker_options.observer = log_inbox_report;
+    workers = std::make_unique<mw::inbox_workers<receiver_type>>(*inbox, receiver, worker_options);
+    workers->start();
+  }
+#endif
+
   std::thread stopper([&server, &stop_signals] {
     int signal = 0;
     sigwait(&stop_signals, &signal);
     server->stop();
   });
 
-  std::fprintf(stderr, "megaport-webhook-receiver: listening on %s%s, route %s, dedupe %s\n",
+  std::fprintf(stderr, "megaport-webhook-receiver: listening on %s%s, route %s, %s %s\n",
                s.tls_cert.empty() ? "http://" : "https://", s.listen.c_str(), s.path.c_str(),
-               s.dedupe.c_str());
+               s.inbox.empty() ? "dedupe" : "inbox",
+               s.inbox.empty() ? s.dedupe.c_str() : s.inbox.c_str());
   const bool served = server->listen_after_bind();
 
   // listen_after_bind returns once the server stopped and its workers finished their requests.
@@ -279,6 +345,9 @@ int main(int argc, char** argv) {
     pthread_kill(stopper.native_handle(), SIGTERM);
   }
   stopper.join();
+#if RECEIVER_WITH_SQLITE
+  if (workers) workers->stop();  // each worker finishes the delivery it holds
+#endif
   std::fprintf(stderr, "megaport-webhook-receiver: stopped\n");
   return 0;
 }

@@ -25,8 +25,9 @@ class Receiver:
         self.dir = tempfile.mkdtemp()
         self.events = events or os.path.join(self.dir, "events.jsonl")
         self.log = open(os.path.join(self.dir, "receiver.log"), "w+")
-        cmd = [binary, "--listen", "127.0.0.1:%d" % self.port, "--dedupe", dedupe,
-               "--events-out", self.events] + list(extra)
+        store = ["--dedupe", dedupe] if dedupe else []
+        cmd = [binary, "--listen", "127.0.0.1:%d" % self.port] + store + [
+            "--events-out", self.events] + list(extra)
         self.tls = tls
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(100):

@@ -22,6 +22,7 @@
 #include "event_set.hpp"
 #include "freshness.hpp"
 #include "headers.hpp"
+#include "inbox.hpp"
 #include "parser.hpp"
 #include "request.hpp"
 #include "response.hpp"
@@ -41,9 +42,10 @@ MEGAPORT_WEBHOOKS_NAMESPACE_BEGIN
 /// body, id and timestamp, and parse it there).
 template <class Set = default_event_set>
 struct delivery : event<Set> {
-  std::string_view id;      ///< `webhook-id`, canonical (lowercase for UUIDs)
-  std::int64_t sent_at = 0; ///< `webhook-timestamp`: when this attempt was sent, unix seconds
-  std::string_view body;    ///< the raw body bytes
+  std::string_view id;       ///< `webhook-id`, canonical (lowercase for UUIDs)
+  std::int64_t sent_at = 0;  ///< `webhook-timestamp`: when this attempt was sent, unix seconds
+  std::string_view body;     ///< the raw body bytes
+  std::uint32_t attempt = 1; ///< 1 when handled as it arrives; from an inbox, its attempt count
 };
 
 /// What the receiver tells its observers about each request it answered.
@@ -83,10 +85,23 @@ class receiver {
   using delivery_type = delivery<Set>;
   using observer = std::function<void(const report&)>;
 
+  /// A receiver that handles each delivery as it arrives, deduped by `store`.
   explicit receiver(dedupe_store& store, receiver_options options = {},
                     Freshness freshness = Freshness(), Signature signature = Signature(),
                     Set events = Set())
-      : store_(store),
+      : store_(&store),
+        options_(options),
+        freshness_(std::move(freshness)),
+        signature_(std::move(signature)),
+        events_(std::move(events)) {}
+
+  /// A receiver that stores each valid delivery in `store` and answers 202 at once;
+  /// `inbox_workers` process them later with this receiver's handlers. The inbox is the dedupe
+  /// store too: an id it holds answers 200 `duplicate`.
+  explicit receiver(inbox& store, receiver_options options = {},
+                    Freshness freshness = Freshness(), Signature signature = Signature(),
+                    Set events = Set())
+      : inbox_(&store),
         options_(options),
         freshness_(std::move(freshness)),
         signature_(std::move(signature)),
@@ -108,6 +123,26 @@ class receiver {
   template <class F>
   receiver& on_unknown(F&& handler) {
     return on<unknown_payload>(std::forward<F>(handler));
+  }
+
+  /// Processes a stored delivery with the handlers: parse, dispatch, nothing else (no claim,
+  /// no freshness check: it was checked when it arrived). Returns the handler's failure, or a
+  /// parse error, or nothing on success. For `inbox_workers`.
+  [[nodiscard]] error process(std::string_view id, std::int64_t sent_at, std::string_view body,
+                              std::uint32_t attempt) noexcept {
+    auto parsed = thread_parser().parse(events_, body);
+    if (!parsed) return parsed.failure();
+
+    delivery_type d;
+    static_cast<event<Set>&>(d) = std::move(*parsed);
+    d.id = id;
+    d.sent_at = sent_at;
+    d.body = body;
+    d.attempt = attempt;
+
+    const auto& handler = handlers_[d.payload.index()];
+    if (!handler || !guarded(handler, d)) return {};
+    return {errc::handler_failed};
   }
 
   /// Adds an observer, told of every answer. Observers must not throw.
@@ -196,8 +231,7 @@ class receiver {
       }
     }
 
-    static thread_local delivery_parser parser;
-    auto parsed = parser.parse(events_, request.body);
+    auto parsed = thread_parser().parse(events_, request.body);
     if (!parsed) return reject(parsed.failure());
 
     delivery_type d;
@@ -212,7 +246,14 @@ class receiver {
   }
 
   response dispatch(const delivery_type& d) noexcept {
-    auto claimed = store_.claim(d.id);
+    if (inbox_) {
+      auto stored = inbox_->put(d.id, d.sent_at, d.body);
+      if (!stored) return response(outcome::failed, 503, stored.failure());
+      return *stored == put_status::accepted ? response(outcome::accepted, 202)
+                                             : response(outcome::duplicate, 200);
+    }
+
+    auto claimed = store_->claim(d.id);
     if (!claimed) return response(outcome::failed, 503, claimed.failure());
     switch (claimed->status) {
       case claim_status::done: return response(outcome::duplicate, 200);
@@ -225,14 +266,20 @@ class receiver {
     const handler_result failure = handled ? guarded(handler, d) : handler_result{};
 
     if (failure) {
-      (void)store_.release(d.id, claimed->token);  // a lost release only waits for the lease
+      (void)store_->release(d.id, claimed->token);  // a lost release only waits for the lease
       return response(outcome::failed, 500, {errc::handler_failed});
     }
 
     // The event was processed: a 2xx is right even if the commit fails, since a retry would
     // process it again. The observer hears of the failed commit.
-    const error committed = store_.commit(d.id, claimed->token);
+    const error committed = store_->commit(d.id, claimed->token);
     return response(handled ? outcome::processed : outcome::ignored, 200, committed);
+  }
+
+  // One parser per thread, shared by every receiver on it.
+  static delivery_parser& thread_parser() noexcept {
+    static thread_local delivery_parser parser;
+    return parser;
   }
 
   static handler_result guarded(const std::function<handler_result(const delivery_type&)>& f,
@@ -271,7 +318,8 @@ class receiver {
     return response(outcome::rejected, status_for(e.code), e);
   }
 
-  dedupe_store& store_;
+  dedupe_store* store_ = nullptr;  // exactly one of these two is set
+  inbox* inbox_ = nullptr;
   receiver_options options_;
   Freshness freshness_;
   Signature signature_;
