@@ -7,6 +7,7 @@ packages=(
   cmake g++ clang make pkg-config python3
   libsimdjson-dev catch2 libcpp-httplib-dev libcli11-dev libssl-dev
   libsqlite3-dev sqlite3 libhiredis-dev redis-server openssl
+  libboost-dev libpistache-dev librestinio-dev libasio-dev libcivetweb-dev
   nodejs
 )
 # npm only where the npm command is missing: a Node.js that bundles it conflicts with Debian's npm.

@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""Drives one framework adapter's example program over real HTTP on a free loopback port: every
+delivery case, the events it wrote, a body over the limit (declared and chunked), a client that
+stalls half-way through its body while others are served, 405/404 routing and a clean SIGTERM."""
+import argparse, base64, datetime, glob, json, os, re, signal, socket, subprocess, sys
+import tempfile, threading, time, uuid
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from harness import Receiver, check, finish, free_port, headers_for, login_body  # noqa: E402
+
+
+class Example(Receiver):
+    """A Receiver for the example programs, which take --listen and --events-out only."""
+
+    def __init__(self, binary):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp()
+        self.events = os.path.join(self.dir, "events.jsonl")
+        self.log = open(os.path.join(self.dir, "example.log"), "w+")
+        self.tls = None
+        self.proc = subprocess.Popen(
+            [binary, "--listen", "127.0.0.1:%d" % self.port, "--events-out", self.events],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("example exited: " + self.log_text())
+                time.sleep(0.05)
+        raise RuntimeError("example did not listen")
+
+
+def expand(value, now):
+    def one(m):
+        if m.group(1) == "now_ms":
+            return str(now * 1000)
+        offset = re.fullmatch(r"now([+-]\d+)?", m.group(1))
+        if not offset:
+            return m.group(0)
+        return str(now + int(offset.group(1) or 0))
+    return re.sub(r"\{([a-z_]+(?:[+-]\d+)?)\}", one, value)
+
+
+def instant(text):
+    t = text.strip()
+    if t[-1:] in ("Z", "z"):
+        t = t[:-1] + "+00:00"
+    return datetime.datetime.fromisoformat(t).astimezone(datetime.timezone.utc)
+
+
+def status_of(send):
+    """The status of a send, or 'closed' when the server dropped the connection instead."""
+    try:
+        return send()[0]
+    except OSError:
+        return "closed"
+
+
+def cases(rx, cases_dir):
+    loaded = [json.load(open(f)) for f in sorted(glob.glob(os.path.join(cases_dir, "*.json")))]
+    check("cases found", len(loaded) > 0)
+    for case in loaded:
+        for n, step in enumerate(case["steps"], 1):
+            now = int(time.time())
+            headers = {k: expand(v, now) for k, v in step.get("headers", {}).items()}
+            if "body_base64" in step:
+                body = base64.b64decode(step["body_base64"])
+            elif step.get("body") is not None:
+                body = step["body"].encode()
+            else:
+                body = None
+            name = "%s step %d" % (case["name"], n)
+            status, answer_headers, data = rx.send(step.get("method", "POST"), headers, body)
+            want = step.get("expect_status")
+            check(name + " status", status in (200, 400) if want is None else status == want,
+                  "got %s: %r" % (status, data[:160]))
+            check(name + " content type", answer_headers.get("Content-Type", "").startswith(
+                "application/json"), repr(answer_headers))
+            answer = json.loads(data) if data else {}
+            check(name + " JSON answer", "outcome" in answer, repr(data))
+            if step.get("expect_outcome"):
+                check(name + " outcome", answer.get("outcome") == step["expect_outcome"],
+                      repr(answer))
+            if status == 405:
+                check(name + " Allow", answer_headers.get("Allow") == "POST", repr(answer_headers))
+    return loaded
+
+
+def events(rx, loaded):
+    by_id = {}
+    for e in rx.read_events():
+        by_id.setdefault(e.get("webhook_id"), []).append(e)
+    for case in loaded:
+        want = case.get("expect_events")
+        if want is None:
+            continue
+        ids = {v.lower() for s in case["steps"] for k, v in s.get("headers", {}).items()
+               if k.lower() == "webhook-id"}
+        got = [e for i in sorted(ids) for e in by_id.get(i, [])]
+        check("%s events" % case["name"], len(got) == len(want), "%d vs %d" % (len(got), len(want)))
+        for w, g in zip(want, got):
+            for key in ("kind", "type", "company_uid", "schema_version", "data"):
+                if key in w:
+                    check("%s event %s" % (case["name"], key), g.get(key) == w[key],
+                          "%r vs %r" % (g.get(key), w[key]))
+            if "timestamp" in w:
+                check("%s event timestamp" % case["name"],
+                      instant(g["timestamp"]) == instant(w["timestamp"]), g["timestamp"])
+
+
+def over_the_limit(rx):
+    big = b'{"type":"x","pad":"' + b"a" * (2 * 1024 * 1024) + b'"}'
+    status = status_of(lambda: rx.send(headers=headers_for(str(uuid.uuid4())), body=big))
+    check("a 2 MiB body answers 413 or is dropped", status in (413, "closed"), str(status))
+
+    def chunked():
+        conn = rx.connection()
+        conn.putrequest("POST", "/webhooks/megaport", skip_accept_encoding=True)
+        for k, v in headers_for(str(uuid.uuid4())).items():
+            conn.putheader(k, v)
+        conn.putheader("Transfer-Encoding", "chunked")
+        conn.endheaders()
+        piece = b"a" * 65536
+        for _ in range(32):
+            conn.send(b"%x\r\n%s\r\n" % (len(piece), piece))
+        conn.send(b"0\r\n\r\n")
+        resp = conn.getresponse()
+        resp.read()
+        conn.close()
+        return resp.status, None, None
+    status = status_of(chunked)
+    check("a 2 MiB chunked body answers 413 or is dropped", status in (413, "closed"), str(status))
+
+    status, _, data = rx.send(headers=headers_for(str(uuid.uuid4())), body=login_body())
+    check("served after the oversized bodies", status == 200, "%s %r" % (status, data))
+
+
+def slow_client(rx):
+    body = login_body()
+    stalled = socket.create_connection(("127.0.0.1", rx.port), timeout=60)
+    head = "POST /webhooks/megaport HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    for k, v in headers_for(str(uuid.uuid4())).items():
+        head += "%s: %s\r\n" % (k, v)
+    head += "Content-Length: %d\r\n\r\n" % len(body)
+    stalled.sendall(head.encode() + body[:len(body) // 2])
+    time.sleep(0.2)
+
+    slowest = 0.0
+    for _ in range(8):
+        started = time.monotonic()
+        status = status_of(lambda: rx.send(headers=headers_for(str(uuid.uuid4())),
+                                           body=login_body()))
+        slowest = max(slowest, time.monotonic() - started)
+        check("served while another client stalls", status == 200, str(status))
+    check("answered promptly while another client stalls", slowest < 1.0, "%.3f s" % slowest)
+
+    # The stalled request must end: an answer that is not a success, or a dropped connection.
+    started = time.monotonic()
+    try:
+        reply = stalled.recv(4096)
+    except socket.timeout:
+        reply = None
+    except OSError:
+        reply = b""
+    waited = time.monotonic() - started
+    stalled.close()
+    check("the stalled client is answered or dropped", reply is not None, "after %.1f s" % waited)
+    if reply:
+        check("the stalled client is not acknowledged", not re.match(rb"HTTP/1\.[01] 2", reply),
+              repr(reply[:80]))
+
+
+def routes(rx):
+    status = status_of(lambda: rx.send(headers=headers_for(str(uuid.uuid4())), body=login_body(),
+                                       path="/elsewhere"))
+    check("other paths answer 404", status == 404, str(status))
+    the_id = str(uuid.uuid4())
+    status, _, _ = rx.send(headers=headers_for(the_id), body=login_body())
+    check("the route processes a delivery", status == 200, str(status))
+    return the_id
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--example", required=True)
+    ap.add_argument("--cases", required=True)
+    a = ap.parse_args()
+
+    rx = Example(a.example)
+    loaded = cases(rx, a.cases)
+    routed = routes(rx)
+    over_the_limit(rx)
+    slow_client(rx)
+    code = rx.stop()
+    check("exits 0 on SIGTERM", code == 0, "exit %s" % code)
+    events(rx, loaded)
+    written = [e["webhook_id"] for e in rx.read_events()]
+    check("routed delivery written once", written.count(routed) == 1, repr(written))
+    check("no event written twice", len(written) == len(set(written)), repr(written))
+    return finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
