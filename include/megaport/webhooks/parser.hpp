@@ -112,7 +112,7 @@ class delivery_parser {
       if (auto code = item.error()) return detail::malformed(code);
       od::field& field = item.value_unsafe();
       std::string_view key;
-      if (auto code = field.unescaped_key().get(key)) return detail::malformed(code);
+      if (auto code = detail::key_of(field, key)) return detail::malformed(code);
       od::value& value = field.value();
 
       const unsigned bit = bit_of(key);
