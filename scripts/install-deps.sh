@@ -7,6 +7,7 @@ packages=(
   cmake g++ clang make pkg-config python3
   libsimdjson-dev catch2 libcpp-httplib-dev libcli11-dev libssl-dev
   libsqlite3-dev sqlite3 libhiredis-dev redis-server openssl
+  clang-14 clang-tidy-14 clang-format-14 libclang-rt-14-dev
   libboost-dev libpistache-dev librestinio-dev libasio-dev libcivetweb-dev
   nodejs
 )
