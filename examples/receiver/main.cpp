@@ -17,11 +17,15 @@
 #if RECEIVER_WITH_REDIS
 #include <megaport/webhooks/redis_store.hpp>
 #endif
+#if RECEIVER_WITH_SIGNATURE
+#include <megaport/webhooks/signature.hpp>
+#endif
 
 #include <csignal>
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,6 +37,9 @@
 #endif
 #ifndef RECEIVER_WITH_REDIS
 #define RECEIVER_WITH_REDIS 0
+#endif
+#ifndef RECEIVER_WITH_SIGNATURE
+#define RECEIVER_WITH_SIGNATURE 0
 #endif
 
 namespace mw = megaport::webhooks;
@@ -54,9 +61,50 @@ struct settings {
   std::string inbox;
   unsigned workers = 2;
   unsigned max_attempts = 10;
+  std::string id_format = "uuid";
+  std::vector<std::string> secrets;
+  std::vector<std::string> public_keys;
+  std::string signature;
 };
 
-using receiver_type = mw::receiver<>;
+#if RECEIVER_WITH_SIGNATURE
+using signature_type = mw::signature_verifier;
+
+// The verifier the flags ask for: required as soon as a secret or key is given, unless told.
+std::optional<signature_type> make_signature(const settings& s, std::string& problem) {
+  const bool keyed = !s.secrets.empty() || !s.public_keys.empty();
+  const std::string mode = s.signature.empty() ? (keyed ? "required" : "off") : s.signature;
+  if (mode != "off" && !keyed) {
+    problem = "--signature " + mode + " needs --secret or --public-key";
+    return std::nullopt;
+  }
+
+  signature_type verifier(mode == "required"     ? mw::signature_mode::required
+                          : mode == "if-present" ? mw::signature_mode::verify_if_present
+                                                 : mw::signature_mode::off);
+  for (const auto& secret : s.secrets) {
+    if (std::error_code e = verifier.add_secret(secret)) {
+      problem = "--secret: " + e.message();
+      return std::nullopt;
+    }
+  }
+  for (const auto& key : s.public_keys) {
+    if (std::error_code e = verifier.add_public_key(key)) {
+      problem = "--public-key: " + e.message();
+      return std::nullopt;
+    }
+  }
+  return verifier;
+}
+#else
+using signature_type = mw::no_signature;
+
+std::optional<signature_type> make_signature(const settings&, std::string&) {
+  return signature_type{};
+}
+#endif
+
+using receiver_type = mw::receiver<mw::default_event_set, mw::tolerance_window, signature_type>;
 
 // Appends processed events to a file, one JSON object a line, flushed line by line.
 class event_log {
@@ -106,11 +154,11 @@ void log_report(const mw::report& r) {
   char reason[192] = "-";
   if (r.reason) reason[r.reason.format(reason, sizeof reason - 1)] = '\0';
   const auto outcome = mw::to_string(r.outcome);
-  std::fprintf(stderr, "%.*s status=%d outcome=%.*s reason=\"%s\" id=%.*s type=%.*s latency_us=%lld\n",
-               static_cast<int>(when_size), when, r.status, static_cast<int>(outcome.size()),
-               outcome.data(), reason, static_cast<int>(r.id.size()), r.id.data(),
-               static_cast<int>(r.type.size()), r.type.data(),
-               static_cast<long long>(r.elapsed.count() / 1000));
+  std::fprintf(
+      stderr, "%.*s status=%d outcome=%.*s reason=\"%s\" id=%.*s type=%.*s latency_us=%lld\n",
+      static_cast<int>(when_size), when, r.status, static_cast<int>(outcome.size()), outcome.data(),
+      reason, static_cast<int>(r.id.size()), r.id.data(), static_cast<int>(r.type.size()),
+      r.type.data(), static_cast<long long>(r.elapsed.count() / 1000));
 }
 
 void log_inbox_report(const mw::inbox_report& r) {
@@ -120,8 +168,8 @@ void log_inbox_report(const mw::inbox_report& r) {
   if (r.reason) reason[r.reason.format(reason, sizeof reason - 1)] = '\0';
   const auto outcome = mw::to_string(r.outcome);
   std::fprintf(stderr, "%.*s inbox outcome=%.*s reason=\"%s\" id=%.*s attempt=%u latency_us=%lld\n",
-               static_cast<int>(when_size), when, static_cast<int>(outcome.size()),
-               outcome.data(), reason, static_cast<int>(r.id.size()), r.id.data(), r.attempt,
+               static_cast<int>(when_size), when, static_cast<int>(outcome.size()), outcome.data(),
+               reason, static_cast<int>(r.id.size()), r.id.data(), r.attempt,
                static_cast<long long>(r.elapsed.count() / 1000));
 }
 
@@ -133,7 +181,8 @@ bool split_listen(const std::string& listen, std::string& host, int& port) {
     host = host.substr(1, host.size() - 2);
   }
   const std::string digits = listen.substr(colon + 1);
-  if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos) {
+  if (digits.empty() || digits.size() > 5 ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
     return false;
   }
   port = std::stoi(digits);
@@ -218,6 +267,16 @@ int main(int argc, char** argv) {
                   ->check(CLI::ExistingFile);
   cert->needs(key);
   key->needs(cert);
+  app.add_option("--id-format", s.id_format, "webhook-id values accepted: uuid, or any (msg_...)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"uuid", "any"}));
+#if RECEIVER_WITH_SIGNATURE
+  app.add_option("--secret", s.secrets, "verify Standard Webhooks v1 signatures (whsec_...)");
+  app.add_option("--public-key", s.public_keys, "verify v1a (ed25519) signatures (whpk_...)");
+  app.add_option("--signature", s.signature,
+                 "off, if-present or required; default: required when a secret or key is given")
+      ->check(CLI::IsMember({"off", "if-present", "required"}));
+#endif
 #if RECEIVER_WITH_SQLITE
   auto* inbox_flag = app.add_option(
       "--inbox", s.inbox,
@@ -235,7 +294,8 @@ int main(int argc, char** argv) {
 
   std::string host;
   int port = 0;
-  if (!split_listen(s.listen, host, port)) return fail("--listen wants HOST:PORT, got '" + s.listen + "'");
+  if (!split_listen(s.listen, host, port))
+    return fail("--listen wants HOST:PORT, got '" + s.listen + "'");
 
   std::string problem;
   std::unique_ptr<mw::dedupe_store> store;
@@ -262,20 +322,29 @@ int main(int argc, char** argv) {
 
   mw::receiver_options options;
   options.max_body = s.max_body;
+  options.ids = s.id_format == "any" ? mw::id_format::any : mw::id_format::uuid;
   const mw::tolerance_window freshness(std::chrono::seconds(s.tolerance));
+
+  auto signature = make_signature(s, problem);
+  if (!signature) return fail(problem);
+
 #if RECEIVER_WITH_SQLITE
-  auto made = inbox ? std::make_unique<receiver_type>(*inbox, options, freshness)
-                    : std::make_unique<receiver_type>(*store, options, freshness);
+  auto made = inbox ? std::make_unique<receiver_type>(*inbox, options, freshness,
+                                                      std::move(*signature))
+                    : std::make_unique<receiver_type>(*store, options, freshness,
+                                                      std::move(*signature));
 #else
-  auto made = std::make_unique<receiver_type>(*store, options, freshness);
+  auto made = std::make_unique<receiver_type>(*store, options, freshness, std::move(*signature));
 #endif
   receiver_type& receiver = *made;
   for (const auto& map : s.maps) {
     const auto eq = map.find('=');
     if (eq == std::string::npos || eq == 0 ||
         !receiver.events().bind(map.substr(0, eq), map.substr(eq + 1))) {
-      return fail("--map wants CODE=KIND with KIND one of user_registration, login_failure, "
-                  "password_reset_request, unknown; got '" + map + "'");
+      return fail(
+          "--map wants CODE=KIND with KIND one of user_registration, login_failure, "
+          "password_reset_request, unknown; got '" +
+          map + "'");
     }
   }
 

@@ -182,6 +182,40 @@ def sender(binary, send):
          "login_failure"]), repr(kinds))
 
 
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+def signatures(binary, send):
+    rx = Receiver(binary, "--secret", SECRET, "--id-format", "any")
+    url = "http://127.0.0.1:%d/webhooks/megaport" % rx.port
+    p = subprocess.run([send, url, "--event", "login_failure", "--secret", SECRET,
+                        "--schedule", "none"], capture_output=True, text=True, timeout=30)
+    check("signed by the sender, verified by the receiver", p.returncode == 0, p.stdout + p.stderr)
+    p = subprocess.run([send, url, "--event", "login_failure", "--schedule", "none"],
+                       capture_output=True, text=True, timeout=30)
+    check("unsigned delivery refused when a secret is set", p.returncode != 0 and "401" in p.stdout,
+          p.stdout)
+    other = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
+    p = subprocess.run([send, url, "--event", "login_failure", "--secret", other,
+                        "--schedule", "none"], capture_output=True, text=True, timeout=30)
+    check("delivery signed with another secret refused", p.returncode != 0 and "401" in p.stdout,
+          p.stdout)
+    h = headers_for("msg_p5jXN8AQM9LWM0D4loKWxJek")
+    h["webhook-signature"] = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    status, _, data = rx.send(headers=h, body=login_body())
+    check("a wrong signature answers 401 with a reason", status == 401 and b"signature" in data,
+          repr(data))
+    rx.stop()
+    check("one event processed", len(rx.read_events()) == 1, repr(rx.read_events()))
+
+    for args in (["--secret", "whsec_!!!notbase64!!!"], ["--secret", "whsec_"],
+                 ["--signature", "required"], ["--public-key", "whpk_abc"]):
+        p = subprocess.run([binary, "--dedupe", "memory"] + args, capture_output=True, text=True,
+                           timeout=10)
+        check("bad signature flags %s refused" % args, p.returncode != 0 and p.stderr.strip(),
+              p.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--receiver", required=True)
@@ -194,6 +228,9 @@ def main():
     tls(a.receiver)
     if a.sender:
         sender(a.receiver, a.sender)
+        helped = subprocess.run([a.receiver, "--help"], capture_output=True, text=True).stdout
+        if "--secret" in helped:
+            signatures(a.receiver, a.sender)
     return finish()
 
 
