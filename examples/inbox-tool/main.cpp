@@ -26,8 +26,8 @@ std::string when(std::int64_t unix_ms) {
 void print_row(const mw::inbox_entry& e) {
   const auto state = mw::to_string(e.status);
   std::printf("%s  %-6.*s  attempts=%u  received=%s  next=%s%s%s\n", e.id.c_str(),
-              static_cast<int>(state.size()), state.data(), e.attempts,
-              when(e.received_ms).c_str(), when(e.next_ms).c_str(),
+              static_cast<int>(state.size()), state.data(), e.attempts, when(e.received_ms).c_str(),
+              when(e.next_ms).c_str(),
               e.last_error.empty() ? "" : "  last_error=", e.last_error.c_str());
 }
 
@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
   if (*list) {
     auto rows = inbox.list();
     if (!rows) return fail("cannot read the inbox");
-    for (const auto& row : *rows) print_row(row);
+    for (const auto& row : *rows)
+      print_row(row);
     std::printf("%zu deliveries\n", rows->size());
     return 0;
   }
@@ -75,8 +76,9 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  mw::result<int> changed = *retry ? inbox.retry(id) : *retry_dead ? inbox.retry_dead()
-                                                                   : inbox.purge_done();
+  mw::result<int> changed = *retry        ? inbox.retry(id)
+                            : *retry_dead ? inbox.retry_dead()
+                                          : inbox.purge_done();
   if (!changed) return fail("cannot change the inbox");
   if (*retry && *changed == 0) return fail("no dead or ready delivery " + id);
   std::printf("%d %s\n", *changed, *purge ? "purged" : "due now");
