@@ -28,20 +28,20 @@ std::mutex events_mutex;
 template <class Payload>
 bool record(const mw::delivery<>& d, const Payload& payload) {
   if (!events_out) return true;
-  std::string line = "{\"webhook_id\":";
-  mw::append_json_string(line, d.id);
-  line += ",\"type\":";
-  mw::append_json_string(line, d.type);
-  line += ",\"kind\":";
-  mw::append_json_string(line, d.kind());
-  line += ",\"company_uid\":";
-  mw::append_json(line, d.company_uid);
-  line += ",\"schema_version\":";
-  mw::append_json_string(line, d.schema_version);
-  line += ",\"timestamp\":";
-  mw::append_json(line, d.timestamp);
-  line += ",\"data\":";
-  mw::append_json(line, payload);
+  std::string line;
+  auto field = [&line](const char* name, const auto& value) {
+    line += line.empty() ? "{\"" : ",\"";
+    line += name;
+    line += "\":";
+    mw::append_json(line, value);
+  };
+  field("webhook_id", d.id);
+  field("type", d.type);
+  field("kind", d.kind());
+  field("company_uid", d.company_uid);
+  field("schema_version", d.schema_version);
+  field("timestamp", d.timestamp);
+  field("data", payload);
   line += "}\n";
   const std::lock_guard<std::mutex> lock(events_mutex);
   return std::fwrite(line.data(), 1, line.size(), events_out) == line.size() &&
@@ -56,8 +56,7 @@ int fail(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string listen = "127.0.0.1:8080";
-  std::string events_path;
+  std::string listen = "127.0.0.1:8080", events_path;
   CLI::App app{"Receives Megaport webhook deliveries on RESTinio."};
   app.add_option("--listen", listen, "HOST:PORT to listen on")->capture_default_str();
   app.add_option("--events-out", events_path, "append each processed event here as a JSON line");
@@ -72,10 +71,8 @@ int main(int argc, char** argv) {
   mw::memory_store store;
   mw::receiver<> receiver(store);
   auto write = [](const mw::delivery<>& d, const auto& payload) { return record(d, payload); };
-  receiver.on<mw::user_registration>(write)
-      .on<mw::login_failure>(write)
-      .on<mw::password_reset_request>(write)
-      .on_unknown(write);
+  receiver.on<mw::user_registration>(write).on<mw::login_failure>(write);
+  receiver.on<mw::password_reset_request>(write).on_unknown(write);
 
   // Signals are taken by sigwait below, so every thread started from here on blocks them.
   sigset_t stop;
