@@ -31,7 +31,8 @@ status=0
 for name in "${names[@]}"; do
   mkdir -p "$out/corpus/$name"
   echo "== fuzz-$name for ${seconds}s"
-  if ! ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  if ! ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 \
+      UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
       "$out/bin/fuzz-$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       -max_len="${max_len[$name]:-4096}" -print_final_stats=1 \
       -artifact_prefix="$out/artifacts/$name-" \

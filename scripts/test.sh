@@ -42,7 +42,8 @@ stage_tsan() {
 stage_noexcept() {
   # The dev stage builds the unit tests with -fno-exceptions and runs them (label noexcept).
   test -x build/bin/megaport-webhooks-tests-noexcept
-  grep -q -- "-fno-exceptions" build/tests/CMakeFiles/megaport-webhooks-tests-noexcept.dir/flags.make
+  grep -q -- "-fno-exceptions" \
+    build/tests/CMakeFiles/megaport-webhooks-tests-noexcept.dir/flags.make
   ctest --test-dir build -L noexcept -j "$jobs" --output-on-failure | tail -3
 }
 

@@ -20,7 +20,8 @@ from harness import Receiver  # noqa: E402
 
 VALID, INVALID, UNSURE = "valid", "invalid", "unsure"
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-TIME_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+TIME_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?"
+                     r"([Zz]|[+-]\d{2}:\d{2})")
 SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F]")
 KNOWN = {
     "security.login.failed": {"person_uid": "uuid", "email": "str", "attempts": "int",
@@ -310,11 +311,12 @@ def header_mutations(base, now, rng):
               b"%d" % (now * 1000), b"0x%x" % now, b"%dZ" % now, b"1" * 40, b"%d" % (now - 301),
               b"%d" % (now + 301), b"\0%d" % now, b"%d\0" % now, b"0", b"99999999999999999999"]
     for stamp in stamps:
-        yield "timestamp %r" % stamp, b"POST", [(b"webhook-id", fresh().encode()),
-                                                (b"webhook-timestamp", stamp),
-                                                (b"Content-Type", b"application/json")], base, INVALID
+        headers = [(b"webhook-id", fresh().encode()), (b"webhook-timestamp", stamp),
+                   (b"Content-Type", b"application/json")]
+        yield "timestamp %r" % stamp, b"POST", headers, base, INVALID
     yield "timestamp edge -300", b"POST", good_headers(fresh(), now - 300 + 5), base, VALID
-    ids = [b"", b"x", fresh().encode() + b"0", fresh().encode()[:35], b"{" + fresh().encode() + b"}",
+    ids = [b"", b"x", fresh().encode() + b"0", fresh().encode()[:35],
+           b"{" + fresh().encode() + b"}",
            b"urn:uuid:" + fresh().encode(), fresh().replace("-", "").encode(), b"\0" * 36,
            b"zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz", b"A" * 5000]
     for bad in ids:
