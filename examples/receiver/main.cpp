@@ -329,10 +329,9 @@ int main(int argc, char** argv) {
   if (!signature) return fail(problem);
 
 #if RECEIVER_WITH_SQLITE
-  auto made = inbox ? std::make_unique<receiver_type>(*inbox, options, freshness,
-                                                      std::move(*signature))
-                    : std::make_unique<receiver_type>(*store, options, freshness,
-                                                      std::move(*signature));
+  auto made =
+      inbox ? std::make_unique<receiver_type>(*inbox, options, freshness, std::move(*signature))
+            : std::make_unique<receiver_type>(*store, options, freshness, std::move(*signature));
 #else
   auto made = std::make_unique<receiver_type>(*store, options, freshness, std::move(*signature));
 #endif

@@ -47,11 +47,14 @@ struct fixture {
 
   ~fixture() {
     inbox.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+    for (const char* suffix : {"", "-wal", "-shm"})
+      std::remove((path + suffix).c_str());
   }
 };
 
-std::string body() { return delivery_builder::login_failure().body(); }
+std::string body() {
+  return delivery_builder::login_failure().body();
+}
 
 }  // namespace
 
@@ -177,7 +180,8 @@ TEST_CASE("deliveries survive closing and reopening the file", "[inbox]") {
 TEST_CASE("concurrent puts are grouped and each answered right", "[inbox]") {
   fixture f;
   std::vector<std::string> ids;
-  for (int i = 0; i < 400; ++i) ids.push_back(mw::testing::random_uuid());
+  for (int i = 0; i < 400; ++i)
+    ids.push_back(mw::testing::random_uuid());
 
   std::atomic<int> accepted{0};
   std::atomic<int> duplicates{0};
@@ -193,7 +197,8 @@ TEST_CASE("concurrent puts are grouped and each answered right", "[inbox]") {
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   CHECK(accepted.load() == 400);
   CHECK(duplicates.load() == 400);
 
@@ -202,8 +207,7 @@ TEST_CASE("concurrent puts are grouped and each answered right", "[inbox]") {
   CHECK(rows->size() == 400);
 }
 
-TEST_CASE("two workers never process the same delivery; every one is processed once",
-          "[inbox]") {
+TEST_CASE("two workers never process the same delivery; every one is processed once", "[inbox]") {
   const std::string path = temp_path();
   auto opened = mw::sqlite_inbox::open(path);
   REQUIRE(opened);
@@ -244,13 +248,16 @@ TEST_CASE("two workers never process the same delivery; every one is processed o
   }
 
   CHECK(processed.size() == ids.size());
-  for (const auto& id : ids) CHECK(processed.count(id) == 1);
+  for (const auto& id : ids)
+    CHECK(processed.count(id) == 1);
   auto rows = inbox.list();
   REQUIRE(rows);
-  for (const auto& row : *rows) CHECK(row.status == mw::inbox_entry::state::done);
+  for (const auto& row : *rows)
+    CHECK(row.status == mw::inbox_entry::state::done);
 
   opened->reset();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+  for (const char* suffix : {"", "-wal", "-shm"})
+    std::remove((path + suffix).c_str());
 }
 
 TEST_CASE("a failing handler is retried by the workers until it succeeds", "[inbox]") {
@@ -275,7 +282,8 @@ TEST_CASE("a failing handler is retried by the workers until it succeeds", "[inb
   options.retries.first_retry = milliseconds(20);
   mw::inbox_workers<mw::receiver<>> workers(inbox, receiver, options);
   workers.start();
-  for (int i = 0; i < 300 && calls.load() < 3; ++i) std::this_thread::sleep_for(milliseconds(10));
+  for (int i = 0; i < 300 && calls.load() < 3; ++i)
+    std::this_thread::sleep_for(milliseconds(10));
   workers.stop();
 
   CHECK(calls.load() == 3);
@@ -285,5 +293,6 @@ TEST_CASE("a failing handler is retried by the workers until it succeeds", "[inb
   CHECK((*entry)->status == mw::inbox_entry::state::done);
 
   opened->reset();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+  for (const char* suffix : {"", "-wal", "-shm"})
+    std::remove((path + suffix).c_str());
 }

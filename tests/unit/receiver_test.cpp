@@ -48,7 +48,9 @@ struct fixture {
   }
 };
 
-std::string body_of(const mw::response& r) { return std::string(r.body()); }
+std::string body_of(const mw::response& r) {
+  return std::string(r.body());
+}
 
 }  // namespace
 
@@ -125,10 +127,10 @@ TEST_CASE("a missing content type answers 415", "[receiver]") {
 TEST_CASE("JSON content types with parameters and in any case are accepted", "[receiver]") {
   fixture f;
   auto request = f.build(delivery_builder::login_failure());
-  const auto type = GENERATE(std::string("application/json; charset=utf-8"),
-                             std::string("APPLICATION/JSON"), std::string(" application/json "),
-                             std::string("application/cloudevents+json"),
-                             std::string("Application/Json;charset=UTF-8"));
+  const auto type =
+      GENERATE(std::string("application/json; charset=utf-8"), std::string("APPLICATION/JSON"),
+               std::string(" application/json "), std::string("application/cloudevents+json"),
+               std::string("Application/Json;charset=UTF-8"));
   request.set_header("Content-Type", type);
   CHECK(f.send(request).status() == 200);
 }
@@ -178,12 +180,12 @@ TEST_CASE("missing, repeated and malformed ids answer 400", "[receiver]") {
 
 TEST_CASE("ids in any case are one id", "[receiver]") {
   fixture f;
-  CHECK(f.send(f.build(delivery_builder::login_failure().id(
-                  "D4F5A6B7-C8D9-4E0F-A1B2-C3D4E5F6A7B8")))
-            .outcome() == mw::outcome::processed);
-  CHECK(f.send(f.build(delivery_builder::login_failure().id(
-                  "d4f5a6b7-c8d9-4e0f-a1b2-c3d4e5f6a7b8")))
-            .outcome() == mw::outcome::duplicate);
+  CHECK(
+      f.send(f.build(delivery_builder::login_failure().id("D4F5A6B7-C8D9-4E0F-A1B2-C3D4E5F6A7B8")))
+          .outcome() == mw::outcome::processed);
+  CHECK(
+      f.send(f.build(delivery_builder::login_failure().id("d4f5a6b7-c8d9-4e0f-a1b2-c3d4e5f6a7b8")))
+          .outcome() == mw::outcome::duplicate);
 }
 
 TEST_CASE("non-UUID ids are accepted when the receiver is told so", "[receiver]") {
@@ -207,10 +209,10 @@ TEST_CASE("non-UUID ids are accepted when the receiver is told so", "[receiver]"
 
 TEST_CASE("malformed timestamps answer 400", "[receiver]") {
   fixture f;
-  const auto value = GENERATE(std::string("+1767225600"), std::string("-1767225600"),
-                              std::string("1767225600.0"), std::string("1.7e9"),
-                              std::string("1767225600s"), std::string("0x6956b580"),
-                              std::string(""), std::string("now"), std::string("17672256000000"));
+  const auto value =
+      GENERATE(std::string("+1767225600"), std::string("-1767225600"), std::string("1767225600.0"),
+               std::string("1.7e9"), std::string("1767225600s"), std::string("0x6956b580"),
+               std::string(""), std::string("now"), std::string("17672256000000"));
   const auto answer = f.send(f.build(delivery_builder::login_failure().timestamp_header(value)));
   CHECK(answer.status() == 400);
   CHECK(body_of(answer).find("webhook-timestamp") != std::string::npos);
@@ -219,8 +221,8 @@ TEST_CASE("malformed timestamps answer 400", "[receiver]") {
 
 TEST_CASE("a timestamp in milliseconds gets an error that says so", "[receiver]") {
   fixture f;
-  const auto seconds_now = std::chrono::duration_cast<seconds>(
-                               f.clock.now().time_since_epoch()).count();
+  const auto seconds_now =
+      std::chrono::duration_cast<seconds>(f.clock.now().time_since_epoch()).count();
   const auto answer = f.send(f.build(
       delivery_builder::login_failure().timestamp_header(std::to_string(seconds_now * 1000))));
   CHECK(answer.status() == 400);
@@ -230,8 +232,12 @@ TEST_CASE("a timestamp in milliseconds gets an error that says so", "[receiver]"
 TEST_CASE("missing and repeated timestamps answer 400", "[receiver]") {
   fixture f;
   auto request = f.build(delivery_builder::login_failure());
-  SECTION("missing") { request.remove_header("webhook-timestamp"); }
-  SECTION("repeated") { request.add_header("webhook-timestamp", request.header("webhook-id")); }
+  SECTION("missing") {
+    request.remove_header("webhook-timestamp");
+  }
+  SECTION("repeated") {
+    request.add_header("webhook-timestamp", request.header("webhook-id"));
+  }
   CHECK(f.send(request).status() == 400);
 }
 
@@ -250,8 +256,8 @@ TEST_CASE("stale and future attempts answer 400; the window's edges are inside",
 
 TEST_CASE("freshness reads the header, never the body's event time", "[receiver]") {
   fixture f;
-  const auto answer = f.send(f.build(
-      delivery_builder::login_failure().field("timestamp", R"("2001-01-01T00:00:00Z")")));
+  const auto answer = f.send(
+      f.build(delivery_builder::login_failure().field("timestamp", R"("2001-01-01T00:00:00Z")")));
   CHECK(answer.status() == 200);
 }
 
@@ -269,10 +275,18 @@ TEST_CASE("header names are matched in any case", "[receiver]") {
 TEST_CASE("malformed bodies answer 400 and never echo the payload", "[receiver]") {
   fixture f;
   auto builder = delivery_builder::login_failure();
-  SECTION("wrong type") { builder.data_field("attempts", R"("5")"); }
-  SECTION("missing field") { builder.remove_data_field("email"); }
-  SECTION("malformed unknown field") { builder.field("extra", "[1,,2]"); }
-  SECTION("not an object") { builder.data("[]"); }
+  SECTION("wrong type") {
+    builder.data_field("attempts", R"("5")");
+  }
+  SECTION("missing field") {
+    builder.remove_data_field("email");
+  }
+  SECTION("malformed unknown field") {
+    builder.field("extra", "[1,,2]");
+  }
+  SECTION("not an object") {
+    builder.data("[]");
+  }
   auto request = f.build(builder);
   const auto answer = f.send(request);
   CHECK(answer.status() == 400);
@@ -300,9 +314,8 @@ TEST_CASE("a failing handler answers 500 and releases the claim", "[receiver]") 
   int calls = 0;
   const int mode = GENERATE(0, 1);
   if (mode == 0) {
-    f.receiver.on<mw::login_failure>([&calls](const auto&, const mw::login_failure&) {
-      return ++calls > 1;
-    });
+    f.receiver.on<mw::login_failure>(
+        [&calls](const auto&, const mw::login_failure&) { return ++calls > 1; });
   } else {
     f.receiver.on<mw::login_failure>([&calls](const auto&, const mw::login_failure&) {
       return ++calls == 1 ? std::make_error_code(std::errc::io_error) : std::error_code();
@@ -348,7 +361,8 @@ TEST_CASE("an id held by another worker answers 409; a crashed claim returns aft
 
   // The holder never commits nor releases: it crashed. Its lease runs out.
   f.clock.advance(seconds(31));
-  const auto retry = f.send(f.build(delivery_builder::login_failure().id(request.header("webhook-id"))));
+  const auto retry =
+      f.send(f.build(delivery_builder::login_failure().id(request.header("webhook-id"))));
   CHECK(retry.outcome() == mw::outcome::processed);
   CHECK(f.handled == 1);
 }
@@ -370,7 +384,8 @@ TEST_CASE("eight threads handing the same delivery at once run the handler once"
     std::vector<std::thread> threads;
     for (int t = 0; t < 8; ++t) {
       threads.emplace_back([&] {
-        while (!go.load()) std::this_thread::yield();
+        while (!go.load())
+          std::this_thread::yield();
         const auto answer = receiver.handle(request.view());
         if (answer.outcome() == mw::outcome::processed) {
           processed.fetch_add(1);
@@ -381,7 +396,8 @@ TEST_CASE("eight threads handing the same delivery at once run the handler once"
       });
     }
     go.store(true);
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+      t.join();
     CHECK(processed.load() == 1);
     CHECK(others.load() == 7);
   }
@@ -408,9 +424,8 @@ TEST_CASE("a store at its memory bound answers 503, and the sender's retry succe
   CHECK(full.outcome() == mw::outcome::failed);
 
   clock.advance(std::chrono::hours(49));
-  const auto later = delivery_builder::login_failure()
-                         .id(request.header("webhook-id"))
-                         .build(clock.now());
+  const auto later =
+      delivery_builder::login_failure().id(request.header("webhook-id")).build(clock.now());
   CHECK(receiver.handle(later.view()).status() == 200);
 }
 
@@ -460,8 +475,8 @@ TEST_CASE("a signature policy's refusal answers 401 after freshness", "[receiver
 TEST_CASE("a user binds codes at run time", "[receiver]") {
   fixture f;
   REQUIRE(f.receiver.events().bind("security.login.failed.v2", "login_failure"));
-  CHECK(f.send(f.build(delivery_builder::login_failure().field(
-                  "type", R"("security.login.failed.v2")")))
+  CHECK(f.send(f.build(delivery_builder::login_failure().field("type",
+                                                               R"("security.login.failed.v2")")))
             .outcome() == mw::outcome::processed);
   CHECK_FALSE(f.receiver.events().bind("x", "no_such_kind"));
 }

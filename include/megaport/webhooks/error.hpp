@@ -17,33 +17,33 @@ MEGAPORT_WEBHOOKS_NAMESPACE_BEGIN
 /// Every way a delivery can fail, from the HTTP request down to the handler.
 enum class errc : int {
   ok = 0,
-  method_not_allowed,       ///< not a POST
-  unsupported_media_type,   ///< Content-Type is missing or not JSON
-  body_too_large,           ///< body over the configured limit
-  incomplete_body,          ///< the connection ended before the whole body arrived
-  missing_header,           ///< a required header is absent
-  repeated_header,          ///< a header that must appear once appears more than once
-  malformed_header,         ///< a header's value is not of the required form
-  timestamp_in_milliseconds,///< webhook-timestamp has 13 digits: milliseconds, not seconds
-  stale_timestamp,          ///< webhook-timestamp older than the tolerance
-  future_timestamp,         ///< webhook-timestamp further ahead than the tolerance
-  missing_signature,        ///< a signature is required and none was sent
-  invalid_signature,        ///< no signature matched
-  invalid_json,             ///< the body is not well-formed JSON
-  invalid_utf8,             ///< the body is not valid UTF-8
-  trailing_content,         ///< something follows the top-level value
-  not_an_object,            ///< the top-level value, or `data`, is not an object
-  too_deep,                 ///< nesting deeper than the limit
-  missing_field,            ///< a required field is absent
-  duplicate_field,          ///< a known field appears twice
-  wrong_type,               ///< a known field holds the wrong JSON type
-  out_of_range,             ///< a number does not fit its field
-  invalid_timestamp,        ///< a field is not an RFC 3339 date-time
-  invalid_uuid,             ///< a field is not a UUID
-  busy,                     ///< another worker holds this delivery's claim
-  store_unavailable,        ///< the dedupe store or inbox could not answer
-  store_full,               ///< the dedupe store is at its memory bound
-  handler_failed,           ///< the handler reported failure or threw
+  method_not_allowed,         ///< not a POST
+  unsupported_media_type,     ///< Content-Type is missing or not JSON
+  body_too_large,             ///< body over the configured limit
+  incomplete_body,            ///< the connection ended before the whole body arrived
+  missing_header,             ///< a required header is absent
+  repeated_header,            ///< a header that must appear once appears more than once
+  malformed_header,           ///< a header's value is not of the required form
+  timestamp_in_milliseconds,  ///< webhook-timestamp has 13 digits: milliseconds, not seconds
+  stale_timestamp,            ///< webhook-timestamp older than the tolerance
+  future_timestamp,           ///< webhook-timestamp further ahead than the tolerance
+  missing_signature,          ///< a signature is required and none was sent
+  invalid_signature,          ///< no signature matched
+  invalid_json,               ///< the body is not well-formed JSON
+  invalid_utf8,               ///< the body is not valid UTF-8
+  trailing_content,           ///< something follows the top-level value
+  not_an_object,              ///< the top-level value, or `data`, is not an object
+  too_deep,                   ///< nesting deeper than the limit
+  missing_field,              ///< a required field is absent
+  duplicate_field,            ///< a known field appears twice
+  wrong_type,                 ///< a known field holds the wrong JSON type
+  out_of_range,               ///< a number does not fit its field
+  invalid_timestamp,          ///< a field is not an RFC 3339 date-time
+  invalid_uuid,               ///< a field is not a UUID
+  busy,                       ///< another worker holds this delivery's claim
+  store_unavailable,          ///< the dedupe store or inbox could not answer
+  store_full,                 ///< the dedupe store is at its memory bound
+  handler_failed,             ///< the handler reported failure or threw
 };
 
 /// The JSON type of a value, for messages such as "expected an integer, got a string".
@@ -130,7 +130,7 @@ struct error {
   std::string_view subject;   ///< field or header name; may be empty
   std::string_view expected;  ///< for wrong_type: "a string", "an integer", ...
   json_kind got = json_kind::none;
-  std::int64_t figure = 0;    ///< for timestamps: how many seconds off
+  std::int64_t figure = 0;  ///< for timestamps: how many seconds off
 
   constexpr error() noexcept = default;
   constexpr error(errc value) noexcept : code(value) {}
@@ -175,14 +175,15 @@ struct text_sink {
   void put(std::int64_t value) noexcept {
     char digits[24];
     std::size_t n = 0;
-    std::uint64_t magnitude = value < 0 ? 0 - static_cast<std::uint64_t>(value)
-                                        : static_cast<std::uint64_t>(value);
+    std::uint64_t magnitude =
+        value < 0 ? 0 - static_cast<std::uint64_t>(value) : static_cast<std::uint64_t>(value);
     do {
       digits[n++] = static_cast<char>('0' + magnitude % 10);
       magnitude /= 10;
     } while (magnitude != 0);
     if (value < 0) put("-");
-    while (n > 0) put(std::string_view(&digits[--n], 1));
+    while (n > 0)
+      put(std::string_view(&digits[--n], 1));
   }
 };
 
@@ -217,8 +218,7 @@ inline std::size_t error::format(char* out, std::size_t capacity) const noexcept
       sink.put(code == errc::stale_timestamp ? " s old" : " s ahead");
       sink.put(", more than the tolerance");
       break;
-    default:
-      sink.put(describe(code));
+    default: sink.put(describe(code));
   }
   return sink.size;
 }

@@ -26,8 +26,8 @@ class tolerance_window {
 
   /// Checks an attempt sent at `sent_at` (unix seconds).
   [[nodiscard]] error check(std::int64_t sent_at) const noexcept {
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         clock_().time_since_epoch()).count();
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_().time_since_epoch()).count();
     error e;
     if (now - sent_at > tolerance_) {
       e = error{errc::stale_timestamp, {}, "webhook-timestamp"};

@@ -29,14 +29,14 @@ class delivery_id {
   std::string_view view() const noexcept { return {chars_.data(), size_}; }
 
   /// Checks `text` against `format` and stores its canonical form.
-  [[nodiscard]] static result<delivery_id> parse(std::string_view text,
-                                                 id_format format) noexcept {
+  [[nodiscard]] static result<delivery_id> parse(std::string_view text, id_format format) noexcept {
     delivery_id id;
     if (format == id_format::uuid) {
       auto parsed = parse_uuid(text);
       if (!parsed) return error{errc::malformed_header, {}, "webhook-id"};
       const auto canonical = parsed->text();
-      for (std::size_t i = 0; i < canonical.chars.size(); ++i) id.chars_[i] = canonical.chars[i];
+      for (std::size_t i = 0; i < canonical.chars.size(); ++i)
+        id.chars_[i] = canonical.chars[i];
       id.size_ = canonical.chars.size();
       return id;
     }

@@ -34,7 +34,7 @@ enum class put_status : std::uint8_t {
 /// A delivery taken from the inbox under a lease, owning its bytes.
 struct stored_delivery {
   std::string id;
-  std::int64_t sent_at = 0;   ///< `webhook-timestamp` of the attempt that was stored
+  std::int64_t sent_at = 0;  ///< `webhook-timestamp` of the attempt that was stored
   std::string body;
   std::uint32_t attempt = 0;  ///< 1 for the first processing attempt, 2 for its first retry, ...
   std::uint64_t token = 0;    ///< the lease, for `done` and `failed`
@@ -80,7 +80,8 @@ struct retry_policy {
   std::optional<time_point> next(std::uint32_t attempt, time_point now) const noexcept {
     if (attempt >= max_attempts) return std::nullopt;
     auto delay = first_retry;
-    for (std::uint32_t i = 1; i < attempt && delay < longest_retry; ++i) delay *= 2;
+    for (std::uint32_t i = 1; i < attempt && delay < longest_retry; ++i)
+      delay *= 2;
     return now + std::min(delay, longest_retry);
   }
 };
@@ -108,9 +109,9 @@ constexpr std::string_view to_string(inbox_report::result value) noexcept {
 
 /// Settings of `inbox_workers`.
 struct inbox_worker_options {
-  unsigned workers = 2;                                 ///< threads taking deliveries
+  unsigned workers = 2;                                        ///< threads taking deliveries
   std::chrono::milliseconds lease = std::chrono::seconds(60);  ///< longer than any handler runs
-  std::chrono::milliseconds idle_wait{50};              ///< longest sleep when nothing is due
+  std::chrono::milliseconds idle_wait{50};  ///< longest sleep when nothing is due
   retry_policy retries{};
   clock_function clock = system_clock();
 

@@ -38,13 +38,21 @@ inline void append_json_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
-inline void append_json(std::string& out, std::string_view value) { append_json_string(out, value); }
-inline void append_json(std::string& out, std::int64_t value) { out += std::to_string(value); }
-inline void append_json(std::string& out, bool value) { out += value ? "true" : "false"; }
+inline void append_json(std::string& out, std::string_view value) {
+  append_json_string(out, value);
+}
+inline void append_json(std::string& out, std::int64_t value) {
+  out += std::to_string(value);
+}
+inline void append_json(std::string& out, bool value) {
+  out += value ? "true" : "false";
+}
 inline void append_json(std::string& out, const uuid& value) {
   append_json_string(out, value.text().view());
 }
-inline void append_json(std::string& out, const raw_json& value) { out += value.text; }
+inline void append_json(std::string& out, const raw_json& value) {
+  out += value.text;
+}
 inline void append_json(std::string& out, double value) {
   char text[32];
   const int size = std::snprintf(text, sizeof text, "%.17g", value);

@@ -91,16 +91,15 @@ class delivery_parser {
 
   template <class Set>
   error read_root(const Set& set, simdjson::ondemand::document& doc, std::string_view body,
-                  event<Set>& out, const std::size_t* known_index,
-                  bool& data_deferred) noexcept {
+                  event<Set>& out, const std::size_t* known_index, bool& data_deferred) noexcept {
     namespace od = simdjson::ondemand;
 
     od::object root;
     if (auto code = doc.get_object().get(root)) {
       if (code != simdjson::INCORRECT_TYPE) return {detail::from_simdjson(code)};
       od::json_type type{};
-      error e = error::mismatch("an object", doc.type().get(type) ? json_kind::none
-                                                                    : detail::kind_of(type));
+      error e = error::mismatch("an object",
+                                doc.type().get(type) ? json_kind::none : detail::kind_of(type));
       e.code = errc::not_an_object;
       return e;
     }
@@ -153,13 +152,13 @@ class delivery_parser {
 
   // Reads `data` into the payload type at variant `index` (0: unknown), keeping its text too.
   template <class Set>
-  error read_data(detail::field_reader& reader, simdjson::ondemand::value& value,
-                  event<Set>& out, std::string_view body, std::size_t index) noexcept {
+  error read_data(detail::field_reader& reader, simdjson::ondemand::value& value, event<Set>& out,
+                  std::string_view body, std::size_t index) noexcept {
     const std::string_view first = value.raw_json_token();
 
-    error e = index == 0 ? read_unknown(value)
-                         : dispatch(reader, value, out, index,
-                                    std::make_index_sequence<Set::size>{});
+    error e = index == 0
+                  ? read_unknown(value)
+                  : dispatch(reader, value, out, index, std::make_index_sequence<Set::size>{});
     if (e) return e;
 
     const std::string_view text = detail::span_to(first.data(), reader.doc);
@@ -187,12 +186,11 @@ class delivery_parser {
   static error dispatch(detail::field_reader& reader, simdjson::ondemand::value& value,
                         event<Set>& out, std::size_t index, std::index_sequence<I...>) noexcept {
     error result{};
-    static_cast<void>(
-        ((index == I + 1
-              ? (result = reader.read_payload(value, out.payload.template emplace<I + 1>(), "data"),
-                 true)
-              : false) ||
-         ...));
+    static_cast<void>(((index == I + 1 ? (result = reader.read_payload(
+                                              value, out.payload.template emplace<I + 1>(), "data"),
+                                          true)
+                                       : false) ||
+                       ...));
     return result;
   }
 

@@ -42,10 +42,10 @@ MEGAPORT_WEBHOOKS_NAMESPACE_BEGIN
 /// body, id and timestamp, and parse it there).
 template <class Set = default_event_set>
 struct delivery : event<Set> {
-  std::string_view id;       ///< `webhook-id`, canonical (lowercase for UUIDs)
-  std::int64_t sent_at = 0;  ///< `webhook-timestamp`: when this attempt was sent, unix seconds
-  std::string_view body;     ///< the raw body bytes
-  std::uint32_t attempt = 1; ///< 1 when handled as it arrives; from an inbox, its attempt count
+  std::string_view id;        ///< `webhook-id`, canonical (lowercase for UUIDs)
+  std::int64_t sent_at = 0;   ///< `webhook-timestamp`: when this attempt was sent, unix seconds
+  std::string_view body;      ///< the raw body bytes
+  std::uint32_t attempt = 1;  ///< 1 when handled as it arrives; from an inbox, its attempt count
 };
 
 /// What the receiver tells its observers about each request it answered.
@@ -53,10 +53,10 @@ struct delivery : event<Set> {
 struct report {
   webhooks::outcome outcome = webhooks::outcome::rejected;
   int status = 0;
-  error reason;                     ///< why, for anything but a clean success
-  std::string_view id;              ///< canonical `webhook-id`, empty if it was not valid
-  std::string_view type;            ///< the event code, empty if the body was not read
-  std::string_view kind;            ///< the payload kind, empty if the body was not read
+  error reason;           ///< why, for anything but a clean success
+  std::string_view id;    ///< canonical `webhook-id`, empty if it was not valid
+  std::string_view type;  ///< the event code, empty if the body was not read
+  std::string_view kind;  ///< the payload kind, empty if the body was not read
   std::size_t body_size = 0;
   std::chrono::nanoseconds elapsed{0};  ///< time spent in the receiver, handler included
 };
@@ -64,7 +64,7 @@ struct report {
 /// Settings that are plain values.
 struct receiver_options {
   std::size_t max_body = MEGAPORT_WEBHOOKS_DEFAULT_MAX_BODY;  ///< larger bodies answer 413
-  id_format ids = id_format::uuid;                             ///< what `webhook-id` may be
+  id_format ids = id_format::uuid;                            ///< what `webhook-id` may be
 };
 
 /// The result of a handler: success, or the failure that makes the answer 500 and releases the
@@ -98,9 +98,8 @@ class receiver {
   /// A receiver that stores each valid delivery in `store` and answers 202 at once;
   /// `inbox_workers` process them later with this receiver's handlers. The inbox is the dedupe
   /// store too: an id it holds answers 200 `duplicate`.
-  explicit receiver(inbox& store, receiver_options options = {},
-                    Freshness freshness = Freshness(), Signature signature = Signature(),
-                    Set events = Set())
+  explicit receiver(inbox& store, receiver_options options = {}, Freshness freshness = Freshness(),
+                    Signature signature = Signature(), Set events = Set())
       : inbox_(&store),
         options_(options),
         freshness_(std::move(freshness)),
@@ -202,7 +201,8 @@ class receiver {
     note.status = answer.status();
     note.reason = answer.reason();
     note.elapsed = std::chrono::steady_clock::now() - started;
-    for (const auto& watch : observers_) watch(note);
+    for (const auto& watch : observers_)
+      watch(note);
   }
 
   response run(const request_view& request, delivery_id& id, report& note) noexcept {

@@ -34,8 +34,10 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
 }
 
 constexpr std::string_view trim(std::string_view text) noexcept {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+    text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
+    text.remove_suffix(1);
   return text;
 }
 
@@ -49,7 +51,8 @@ class header_lookup {
   header_lookup() noexcept = default;
 
   /// Wraps `find`, a callable `header_match(std::string_view name)` that ignores case.
-  template <class Find, class = std::enable_if_t<!std::is_same_v<std::decay_t<Find>, header_lookup>>>
+  template <class Find,
+            class = std::enable_if_t<!std::is_same_v<std::decay_t<Find>, header_lookup>>>
   header_lookup(const Find& find) noexcept  // NOLINT(google-explicit-constructor)
       : target_(&find), call_([](const void* target, std::string_view name) noexcept {
           return (*static_cast<const Find*>(target))(name);

@@ -87,7 +87,8 @@ class response {
       sink.put(R"(","reason":")");
       char text[192];
       const std::size_t length = reason_.format(text, sizeof text);
-      for (std::size_t i = 0; i < length; ++i) put_escaped(sink, text[i]);
+      for (std::size_t i = 0; i < length; ++i)
+        put_escaped(sink, text[i]);
     }
     sink.put(R"("})");
     size_ = sink.size;

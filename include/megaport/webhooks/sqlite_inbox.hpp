@@ -100,7 +100,8 @@ class sqlite_inbox final : public inbox {
   }
 
   ~sqlite_inbox() override {
-    for (auto* statement : statements_) sqlite3_finalize(statement);
+    for (auto* statement : statements_)
+      sqlite3_finalize(statement);
     sqlite3_close(db_);
   }
 
@@ -193,16 +194,18 @@ class sqlite_inbox final : public inbox {
 
   /// Every entry, oldest first, without bodies; for operators.
   [[nodiscard]] result<std::vector<inbox_entry>> list() noexcept {
-    return select("SELECT id, state, attempts, sent_at, received_ms, next_ms, last_error, ''"
-                  " FROM megaport_webhooks_inbox ORDER BY received_ms, id",
-                  {});
+    return select(
+        "SELECT id, state, attempts, sent_at, received_ms, next_ms, last_error, ''"
+        " FROM megaport_webhooks_inbox ORDER BY received_ms, id",
+        {});
   }
 
   /// One entry with its body, or an empty result when the id is unknown.
   [[nodiscard]] result<std::optional<inbox_entry>> find(std::string_view id) noexcept {
-    auto rows = select("SELECT id, state, attempts, sent_at, received_ms, next_ms, last_error,"
-                       " COALESCE(body, '') FROM megaport_webhooks_inbox WHERE id = ?1",
-                       id);
+    auto rows = select(
+        "SELECT id, state, attempts, sent_at, received_ms, next_ms, last_error,"
+        " COALESCE(body, '') FROM megaport_webhooks_inbox WHERE id = ?1",
+        id);
     if (!rows) return rows.failure();
     if (rows->empty()) return std::optional<inbox_entry>{};
     return std::optional<inbox_entry>(std::move(rows->front()));
@@ -210,16 +213,18 @@ class sqlite_inbox final : public inbox {
 
   /// Makes a dead (or ready) entry due now, with its attempts reset; returns how many changed.
   [[nodiscard]] result<int> retry(std::string_view id) noexcept {
-    return execute("UPDATE megaport_webhooks_inbox SET state = 0, attempts = 0, next_ms = ?2"
-                   " WHERE id = ?1 AND state IN (0, 3)",
-                   id);
+    return execute(
+        "UPDATE megaport_webhooks_inbox SET state = 0, attempts = 0, next_ms = ?2"
+        " WHERE id = ?1 AND state IN (0, 3)",
+        id);
   }
 
   /// Makes every dead entry due now; returns how many.
   [[nodiscard]] result<int> retry_dead() noexcept {
-    return execute("UPDATE megaport_webhooks_inbox SET state = 0, attempts = 0, next_ms = ?2"
-                   " WHERE state = 3",
-                   {});
+    return execute(
+        "UPDATE megaport_webhooks_inbox SET state = 0, attempts = 0, next_ms = ?2"
+        " WHERE state = 3",
+        {});
   }
 
   /// Deletes done entries past the retention; returns how many.
@@ -243,9 +248,8 @@ class sqlite_inbox final : public inbox {
 
   error prepare() noexcept {
     sqlite3_busy_timeout(db_, static_cast<int>(settings_.busy_timeout.count()));
-    const std::string pragmas =
-        std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=") +
-        (settings_.level == durability::power_loss ? "FULL;" : "NORMAL;");
+    const std::string pragmas = std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=") +
+                                (settings_.level == durability::power_loss ? "FULL;" : "NORMAL;");
     if (sqlite3_exec(db_, pragmas.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) return fail();
 
     // Times are unix milliseconds. `next_ms` is when a ready row is due, when a leased row's
@@ -296,7 +300,8 @@ class sqlite_inbox final : public inbox {
       write_group(group);
       lock.lock();
 
-      for (auto* request : group) request->finished = true;
+      for (auto* request : group)
+        request->finished = true;
       group_done_.notify_all();
     }
     leading_ = false;
@@ -322,8 +327,7 @@ class sqlite_inbox final : public inbox {
         failure = fail();
         break;
       }
-      group[i]->status =
-          sqlite3_changes(db_) == 1 ? put_status::accepted : put_status::duplicate;
+      group[i]->status = sqlite3_changes(db_) == 1 ? put_status::accepted : put_status::duplicate;
     }
     sqlite3_reset(statement);
 
@@ -333,7 +337,8 @@ class sqlite_inbox final : public inbox {
     }
     if (failure) {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      for (auto* request : group) request->failure = failure;
+      for (auto* request : group)
+        request->failure = failure;
     }
   }
 
@@ -411,7 +416,9 @@ class sqlite_inbox final : public inbox {
     return bytes ? std::string(bytes, static_cast<std::size_t>(size)) : std::string();
   }
 
-  std::int64_t now_ms() const noexcept { return to_ms(settings_.clock()); }
+  std::int64_t now_ms() const noexcept {
+    return to_ms(settings_.clock());
+  }
 
   static std::int64_t to_ms(time_point when) noexcept {
     using namespace std::chrono;

@@ -27,7 +27,8 @@ inline std::string random_uuid() {
   uuid id;
   for (std::size_t i = 0; i < 16; i += 8) {
     const std::uint64_t bits = engine();
-    for (std::size_t j = 0; j < 8; ++j) id.bytes[i + j] = static_cast<std::uint8_t>(bits >> 8 * j);
+    for (std::size_t j = 0; j < 8; ++j)
+      id.bytes[i + j] = static_cast<std::uint8_t>(bits >> 8 * j);
   }
   id.bytes[6] = static_cast<std::uint8_t>((id.bytes[6] & 0x0f) | 0x40);
   id.bytes[8] = static_cast<std::uint8_t>((id.bytes[8] & 0x3f) | 0x80);
@@ -168,7 +169,8 @@ class delivery_builder {
   /// Sets `webhook-timestamp` to `when` in unix seconds.
   delivery_builder& sent_at(time_point when) {
     using namespace std::chrono;
-    return timestamp_header(std::to_string(duration_cast<seconds>(when.time_since_epoch()).count()));
+    return timestamp_header(
+        std::to_string(duration_cast<seconds>(when.time_since_epoch()).count()));
   }
 
   /// Sets (or adds) an envelope field to raw JSON `value`.
@@ -202,13 +204,15 @@ class delivery_builder {
   /// The body alone.
   std::string body() const {
     std::string out = "{";
-    for (const auto& f : envelope_) out += json_string(f.first) + ":" + f.second + ",";
+    for (const auto& f : envelope_)
+      out += json_string(f.first) + ":" + f.second + ",";
     out += "\"data\":";
     if (!raw_data_.empty()) {
       out += raw_data_;
     } else {
       out += "{";
-      for (const auto& f : data_) out += json_string(f.first) + ":" + f.second + ",";
+      for (const auto& f : data_)
+        out += json_string(f.first) + ":" + f.second + ",";
       if (!data_.empty()) out.pop_back();
       out += "}";
     }
@@ -221,10 +225,10 @@ class delivery_builder {
     test_request request;
     request.set_header("Content-Type", "application/json");
     request.set_header("webhook-id", id_);
-    request.set_header("webhook-timestamp",
-                       timestamp_ ? *timestamp_
-                                  : std::to_string(
-                                        duration_cast<seconds>(now.time_since_epoch()).count()));
+    request.set_header(
+        "webhook-timestamp",
+        timestamp_ ? *timestamp_
+                   : std::to_string(duration_cast<seconds>(now.time_since_epoch()).count()));
     request.body = body();
     return request;
   }

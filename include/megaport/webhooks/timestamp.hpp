@@ -95,8 +95,8 @@ constexpr bool read_digits(std::string_view text, std::size_t pos, std::size_t c
       !detail::read_digits(text, 17, 2, second)) {
     return invalid;
   }
-  if (month < 1 || month > 12 || day < 1 || day > detail::days_in_month(year, month) ||
-      hour > 23 || minute > 59 || second > 59) {
+  if (month < 1 || month > 12 || day < 1 || day > detail::days_in_month(year, month) || hour > 23 ||
+      minute > 59 || second > 59) {
     return invalid;
   }
 
@@ -122,8 +122,7 @@ constexpr bool read_digits(std::string_view text, std::size_t pos, std::size_t c
   } else if (zone == '+' || zone == '-') {
     unsigned oh = 0, om = 0;
     if (!detail::read_digits(text, pos + 1, 2, oh) || pos + 3 >= text.size() ||
-        text[pos + 3] != ':' || !detail::read_digits(text, pos + 4, 2, om) || oh > 23 ||
-        om > 59) {
+        text[pos + 3] != ':' || !detail::read_digits(text, pos + 4, 2, om) || oh > 23 || om > 59) {
       return invalid;
     }
     offset_seconds = (zone == '+' ? 1 : -1) * static_cast<std::int64_t>(oh * 3600 + om * 60);

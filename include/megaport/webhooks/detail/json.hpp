@@ -57,7 +57,8 @@ inline bool is_number_literal(std::string_view token) noexcept {
   std::size_t pos = 0;
   auto digits = [&]() noexcept {
     const std::size_t first = pos;
-    while (pos < token.size() && token[pos] >= '0' && token[pos] <= '9') ++pos;
+    while (pos < token.size() && token[pos] >= '0' && token[pos] <= '9')
+      ++pos;
     return pos - first;
   };
   auto next_is = [&](char c) noexcept { return pos < token.size() && token[pos] == c; };
@@ -100,7 +101,8 @@ inline error malformed(simdjson::error_code code) noexcept {
 inline simdjson::error_code key_of(od::field& field, std::string_view& out) noexcept {
   const char* const start = field.key().raw();
   const char* end = start;
-  while (*end != '"' && *end != '\\') ++end;  // stage 1 found the closing quote already
+  while (*end != '"' && *end != '\\')
+    ++end;  // stage 1 found the closing quote already
   if (*end == '\\') return field.unescaped_key().get(out);
   out = std::string_view(start, static_cast<std::size_t>(end - start));
   return simdjson::SUCCESS;
@@ -182,8 +184,7 @@ inline std::string_view span_to(const char* start, od::document& doc) noexcept {
   if (!doc.is_alive() || doc.current_location().get(end) != simdjson::SUCCESS || end < start) {
     return {};
   }
-  while (end > start && (end[-1] == ' ' || end[-1] == '\n' || end[-1] == '\r' ||
-                         end[-1] == '\t')) {
+  while (end > start && (end[-1] == ' ' || end[-1] == '\n' || end[-1] == '\r' || end[-1] == '\t')) {
     --end;
   }
   return {start, static_cast<std::size_t>(end - start)};
@@ -193,7 +194,8 @@ inline std::string_view span_to(const char* start, od::document& doc) noexcept {
 inline bool is_integer_literal(std::string_view token) noexcept {
   std::size_t pos = token.size() > 0 && token[0] == '-' ? 1 : 0;
   const std::size_t first = pos;
-  while (pos < token.size() && token[pos] >= '0' && token[pos] <= '9') ++pos;
+  while (pos < token.size() && token[pos] >= '0' && token[pos] <= '9')
+    ++pos;
   if (pos == first) return false;
   for (; pos < token.size(); ++pos) {
     const char c = token[pos];
@@ -205,8 +207,8 @@ inline bool is_integer_literal(std::string_view token) noexcept {
 // A scalar's raw token without the whitespace that may follow it.
 inline std::string_view trimmed_token(od::value& value) noexcept {
   std::string_view token = value.raw_json_token();
-  while (!token.empty() && (token.back() == ' ' || token.back() == '\n' ||
-                            token.back() == '\r' || token.back() == '\t')) {
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\n' || token.back() == '\r' ||
+                            token.back() == '\t')) {
     token.remove_suffix(1);
   }
   return token;
@@ -244,8 +246,7 @@ inline bool decode_uuid(std::string_view text, uuid& out) noexcept {
   unsigned invalid = 0;
   for (std::size_t i = 0; i < 16; ++i) {
     const std::uint8_t high = hex_digits.value[static_cast<unsigned char>(text[first_digit[i]])];
-    const std::uint8_t low =
-        hex_digits.value[static_cast<unsigned char>(text[first_digit[i] + 1])];
+    const std::uint8_t low = hex_digits.value[static_cast<unsigned char>(text[first_digit[i] + 1])];
     invalid |= high | low;
     out.bytes[i] = static_cast<std::uint8_t>(high << 4 | low);
   }
@@ -363,8 +364,8 @@ struct field_reader {
       if (auto code = key_of(field, key)) return malformed(code);
 
       error e;
-      const bool known = read_known(fields, key, field.value(), out, seen, e,
-                                    std::make_index_sequence<count>{});
+      const bool known =
+          read_known(fields, key, field.value(), out, seen, e, std::make_index_sequence<count>{});
       if (!known) e = validate(field.value(), depth + 1);
       if (e) {
         if (e.scope.empty()) e.scope = scope;
