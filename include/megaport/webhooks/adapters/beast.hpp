@@ -64,6 +64,10 @@ class beast_headers {
 /// When they pass, the parser's body limit is set to the receiver's, so that a body without a
 /// declared length stops being read as soon as it is too large; read the body with the same
 /// parser. An answer returned here is final: send it and close the connection.
+/// \note Beast's request parser starts with a body limit of its own (1 MiB), which it checks
+/// against `Content-Length` while it reads the header: lift it (to the largest `uint64_t`; Boost
+/// 1.74 finds every declared length over `boost::none`) before `async_read_header`, so that a
+/// declared oversized body gets the receiver's 413 rather than a closed connection.
 template <class Receiver, class Body, class Allocator>
 std::optional<response> beast_check_head(
     Receiver& receiver, boost::beast::http::request_parser<Body, Allocator>& parser) {
@@ -149,6 +153,9 @@ class beast_session : public std::enable_shared_from_this<beast_session<Receiver
 
   void read_header() {
     parser_.emplace();
+    // No limit while the head is read (the receiver's is set once the head is checked). Not
+    // `boost::none`: Boost 1.74 finds every declared length over it.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     stream_.expires_after(options_.timeout);
     boost::beast::http::async_read_header(
         stream_, buffer_, *parser_,
@@ -158,6 +165,9 @@ class beast_session : public std::enable_shared_from_this<beast_session<Receiver
   }
 
   void on_header(const boost::beast::error_code& failure) {
+    if (failure == boost::beast::http::error::body_limit) {
+      return send(beast_read_failed(receiver_, *parser_, failure), false);
+    }
     if (failure) return close();
 
     const auto target = beast_view(parser_->get().target());
