@@ -110,11 +110,16 @@ class delivery_parser {
     for (auto item : root) {
       if (auto code = item.error()) return detail::malformed(code);
       od::field& field = item.value_unsafe();
-      std::string_view key;
-      if (auto code = detail::key_of(field, key)) return detail::malformed(code);
+      const detail::raw_key raw{field.key().raw()};
+      unsigned bit = bit_of(raw);
+      if (bit == 0) {
+        // Not a plain envelope name: check its escapes, and match it again if it had any.
+        std::string_view key;
+        if (auto code = detail::key_of(field, key)) return detail::malformed(code);
+        if (key.data() != raw.raw) bit = bit_of(key);
+      }
       od::value& value = field.value();
 
-      const unsigned bit = bit_of(key);
       if (bit != 0 && (seen & bit)) return {errc::duplicate_field, {}, name_of(bit)};
       seen |= bit;
 
@@ -194,7 +199,8 @@ class delivery_parser {
     return result;
   }
 
-  static unsigned bit_of(std::string_view key) noexcept {
+  template <class Key>
+  static unsigned bit_of(const Key& key) noexcept {
     if (key == "type") return type_bit;
     if (key == "schema_version") return schema_version_bit;
     if (key == "timestamp") return timestamp_bit;

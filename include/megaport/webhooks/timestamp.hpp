@@ -82,19 +82,26 @@ constexpr bool read_digits(std::string_view text, std::size_t pos, std::size_t c
 /// \note Instants `utc_time` cannot hold (before 1677-09-21 or after 2262-04-11) are refused.
 [[nodiscard]] inline result<utc_time> parse_timestamp(std::string_view text) noexcept {
   const error invalid{errc::invalid_timestamp};
-  unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (text.size() < 20) return invalid;
 
-  if (!detail::read_digits(text, 0, 4, year) || text.size() < 20 || text[4] != '-' ||
-      !detail::read_digits(text, 5, 2, month) || text[7] != '-' ||
-      !detail::read_digits(text, 8, 2, day)) {
-    return invalid;
-  }
-  if (text[10] != 'T' && text[10] != 't' && text[10] != ' ') return invalid;
-  if (!detail::read_digits(text, 11, 2, hour) || text[13] != ':' ||
-      !detail::read_digits(text, 14, 2, minute) || text[16] != ':' ||
-      !detail::read_digits(text, 17, 2, second)) {
-    return invalid;
-  }
+  // The fixed part, `YYYY-MM-DDTHH:MM:SS`, read in one pass that only notes a bad character.
+  bool bad = false;
+  auto digit = [&text, &bad](std::size_t i) noexcept {
+    const unsigned value = static_cast<unsigned>(static_cast<unsigned char>(text[i])) - '0';
+    bad |= value > 9;
+    return value;
+  };
+  const unsigned year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+  const unsigned month = digit(5) * 10 + digit(6);
+  const unsigned day = digit(8) * 10 + digit(9);
+  const unsigned hour = digit(11) * 10 + digit(12);
+  const unsigned minute = digit(14) * 10 + digit(15);
+  const unsigned second = digit(17) * 10 + digit(18);
+  const char separator = text[10];
+  bad |= text[4] != '-' || text[7] != '-' || text[13] != ':' || text[16] != ':' ||
+         (separator != 'T' && separator != 't' && separator != ' ');
+  if (bad) return invalid;
+
   if (month < 1 || month > 12 || day < 1 || day > detail::days_in_month(year, month) || hour > 23 ||
       minute > 59 || second > 59) {
     return invalid;

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 #include <tuple>
@@ -95,6 +96,24 @@ inline error malformed(simdjson::error_code code) noexcept {
               ? mapped
               : errc::invalid_json};
 }
+
+// A member's key as it stands in the body, compared with plain names (no quote, no backslash)
+// without first finding its end: equal when the name's bytes are followed by the closing quote.
+struct raw_key {
+  const char* raw;  // just past the opening quote
+
+  bool operator==(std::string_view name) const noexcept {
+    // Reading `name.size()` bytes stays inside the padded buffer only for names shorter than
+    // the padding; longer ones are measured first.
+    if (name.size() >= simdjson::SIMDJSON_PADDING) {
+      std::size_t size = 0;
+      while (raw[size] != '"' && raw[size] != '\\')
+        ++size;
+      return size == name.size() && raw[size] == '"' && std::memcmp(raw, name.data(), size) == 0;
+    }
+    return raw[name.size()] == '"' && std::memcmp(raw, name.data(), name.size()) == 0;
+  }
+};
 
 // A member's key. Without a backslash it is its raw bytes, with no copy and no call into
 // simdjson's string decoder; with one, it is unescaped, which also checks the escapes.
@@ -253,6 +272,25 @@ inline bool decode_uuid(std::string_view text, uuid& out) noexcept {
   return (invalid & 0x10) == 0;
 }
 
+// The characters of a string value as they stand in the body, quotes stripped, without
+// reading it; empty when the value is not a string. Escapes are left as they are, so this is
+// only for grammars that have no backslash: a caller that finds one reads the value normally.
+inline std::string_view peek_string(od::value& value) noexcept {
+  std::string_view token = value.raw_json_token();
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\n' || token.back() == '\r' ||
+                            token.back() == '\t')) {
+    token.remove_suffix(1);
+  }
+  if (token.size() < 2 || token.front() != '"' || token.back() != '"') return {};
+  return token.substr(1, token.size() - 2);
+}
+
+// Marks a string value peeked with `peek_string` as read.
+inline bool consume_string(od::value& value) noexcept {
+  od::raw_json_string consumed;
+  return value.get_raw_json_string().get(consumed) == simdjson::SUCCESS;
+}
+
 // Typed reads, one overload per member type that payload fields may have.
 struct field_reader {
   od::document& doc;
@@ -292,6 +330,9 @@ struct field_reader {
   }
 
   error read(od::value& value, uuid& out) noexcept {
+    // A UUID has no escapes: decoded where it stands when it is one, read normally otherwise.
+    if (decode_uuid(peek_string(value), out) && consume_string(value)) return {};
+
     std::string_view text;
     if (auto code = value.get_string().get(text)) return read_failure(code, value, "a UUID");
     if (!decode_uuid(text, out)) return {errc::invalid_uuid};
@@ -299,11 +340,18 @@ struct field_reader {
   }
 
   error read(od::value& value, utc_time& out) noexcept {
+    // An RFC 3339 date-time has no escapes either.
+    auto parsed = parse_timestamp(peek_string(value));
+    if (parsed && consume_string(value)) {
+      out = *parsed;
+      return {};
+    }
+
     std::string_view text;
     if (auto code = value.get_string().get(text)) {
       return read_failure(code, value, "an RFC 3339 date-time");
     }
-    auto parsed = parse_timestamp(text);
+    parsed = parse_timestamp(text);
     if (!parsed) return parsed.failure();
     out = *parsed;
     return {};
@@ -360,12 +408,20 @@ struct field_reader {
     for (auto item : object) {
       if (auto code = item.error()) return malformed(code);
       od::field& field = item.value_unsafe();
-      std::string_view key;
-      if (auto code = key_of(field, key)) return malformed(code);
+      const raw_key raw{field.key().raw()};
 
       error e;
-      const bool known =
-          read_known(fields, key, field.value(), out, seen, e, std::make_index_sequence<count>{});
+      bool known =
+          read_known(fields, raw, field.value(), out, seen, e, std::make_index_sequence<count>{});
+      if (!known) {
+        // Not a plain known name: check its escapes, and match it again if it had any.
+        std::string_view key;
+        if (auto code = key_of(field, key)) return malformed(code);
+        if (key.data() != raw.raw) {
+          known = read_known(fields, key, field.value(), out, seen, e,
+                             std::make_index_sequence<count>{});
+        }
+      }
       if (!known) e = validate(field.value(), depth + 1);
       if (e) {
         if (e.scope.empty()) e.scope = scope;
@@ -377,8 +433,8 @@ struct field_reader {
   }
 
   // Reads `key` into its member if it names one; false when it names none.
-  template <class Fields, class Payload, std::size_t... I>
-  bool read_known(const Fields& fields, std::string_view key, od::value& value, Payload& out,
+  template <class Fields, class Key, class Payload, std::size_t... I>
+  bool read_known(const Fields& fields, const Key& key, od::value& value, Payload& out,
                   std::uint64_t& seen, error& result, std::index_sequence<I...>) noexcept {
     return ((key == std::get<I>(fields).name
                  ? (result = read_one<I>(std::get<I>(fields), value, out, seen), true)
