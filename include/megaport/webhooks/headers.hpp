@@ -31,29 +31,35 @@ class delivery_id {
   /// Checks `text` against `format` and stores its canonical form.
   [[nodiscard]] static result<delivery_id> parse(std::string_view text, id_format format) noexcept {
     delivery_id id;
-    if (format == id_format::uuid) {
-      auto parsed = parse_uuid(text);
-      if (!parsed) return error{errc::malformed_header, {}, "webhook-id"};
-      const auto canonical = parsed->text();
-      for (std::size_t i = 0; i < canonical.chars.size(); ++i)
-        id.chars_[i] = canonical.chars[i];
-      id.size_ = canonical.chars.size();
-      return id;
-    }
-
-    if (text.empty() || text.size() > max_id_size) {
-      return error{errc::malformed_header, {}, "webhook-id"};
-    }
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      if (text[i] <= ' ' || text[i] > '~') return error{errc::malformed_header, {}, "webhook-id"};
-      id.chars_[i] = text[i];
-    }
-    id.size_ = text.size();
+    if (error e = id.assign(text, format)) return e;
     return id;
   }
 
+  /// Checks `text` against `format` and makes this id its canonical form; unchanged on error.
+  [[nodiscard]] error assign(std::string_view text, id_format format) noexcept {
+    const error malformed{errc::malformed_header, {}, "webhook-id"};
+    if (format == id_format::uuid) {
+      auto parsed = parse_uuid(text);
+      if (!parsed) return malformed;
+      const auto canonical = parsed->text();
+      for (std::size_t i = 0; i < canonical.chars.size(); ++i)
+        chars_[i] = canonical.chars[i];
+      size_ = canonical.chars.size();
+      return {};
+    }
+
+    if (text.empty() || text.size() > max_id_size) return malformed;
+    for (char c : text) {
+      if (c <= ' ' || c > '~') return malformed;
+    }
+    for (std::size_t i = 0; i < text.size(); ++i)
+      chars_[i] = text[i];
+    size_ = text.size();
+    return {};
+  }
+
  private:
-  std::array<char, max_id_size> chars_{};
+  std::array<char, max_id_size> chars_;  // only the first `size_` are meaningful
   std::size_t size_ = 0;
 };
 

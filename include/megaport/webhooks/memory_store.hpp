@@ -173,6 +173,7 @@ struct alignas(64) store_shard {
   std::size_t slot_count = 0;
   std::size_t used = 0;  ///< slots in use
   std::size_t sweep_cursor = 0;
+  std::uint32_t calls_since_sweep = 0;
   std::uint32_t next_token = 1;
   std::uint32_t next_expiry = 0;  ///< no entry expires earlier: a full sweep before it is useless
   store_text_map texts;
@@ -238,7 +239,10 @@ class memory_store final : public dedupe_store {
     std::uint64_t words[2];
   };
 
-  static constexpr std::size_t sweep_budget = 4;
+  // Every `sweep_interval`-th call on a shard examines `sweep_budget` slots in a row: four per
+  // call on average, in runs the processor prefetches, instead of a cold line on every call.
+  static constexpr std::size_t sweep_budget = 32;
+  static constexpr std::uint32_t sweep_interval = 8;
   static constexpr std::size_t min_share = 256;
 
   bool parse_key(std::string_view id, uuid_key& key) const noexcept;
@@ -404,7 +408,8 @@ inline void memory_store::erase_slot(detail::store_shard& shard, std::size_t ind
 }
 
 inline void memory_store::sweep_some(detail::store_shard& shard, std::uint32_t now) const noexcept {
-  if (shard.used == 0) return;
+  if (shard.used == 0 || ++shard.calls_since_sweep < sweep_interval) return;
+  shard.calls_since_sweep = 0;
 
   for (std::size_t step = 0; step < sweep_budget; ++step) {
     const auto& slot = shard.slots[shard.sweep_cursor];
