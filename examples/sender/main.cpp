@@ -173,22 +173,15 @@ std::string describe_failure(httplib::Error error, const std::string& origin,
       if (ran_out_of_time) return "connect timeout";
       if (!resolves(host_of(origin))) return "unknown host";
       return "connection refused";
-    case Error::ConnectionTimeout:
-      return "connect timeout";
-    case Error::Read:
-      return ran_out_of_time ? "timeout" : "connection closed without a response";
-    case Error::Write:
-      return ran_out_of_time ? "timeout" : "connection closed while sending";
-    case Error::Canceled:
-      return "timeout";
-    case Error::SSLConnection:
-      return "TLS handshake failed";
+    case Error::ConnectionTimeout: return "connect timeout";
+    case Error::Read: return ran_out_of_time ? "timeout" : "connection closed without a response";
+    case Error::Write: return ran_out_of_time ? "timeout" : "connection closed while sending";
+    case Error::Canceled: return "timeout";
+    case Error::SSLConnection: return "TLS handshake failed";
     case Error::SSLServerVerification:
       return "TLS certificate not trusted (--insecure skips the check)";
-    case Error::SSLLoadingCerts:
-      return "TLS trust store not loaded";
-    default:
-      return "request failed (" + httplib::to_string(error) + ")";
+    case Error::SSLLoadingCerts: return "TLS trust store not loaded";
+    default: return "request failed (" + httplib::to_string(error) + ")";
   }
 }
 

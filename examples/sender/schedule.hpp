@@ -38,16 +38,14 @@ inline std::vector<std::chrono::milliseconds> retry_delays(schedule which) {
                                               hours(2),    hours(8),   hours(24)};
 
   switch (which) {
-    case schedule::megaport:
-      return provider;
+    case schedule::megaport: return provider;
     case schedule::fast: {
       std::vector<milliseconds> shorter;
       for (const milliseconds delay : provider)
         shorter.push_back(delay / 1000);
       return shorter;
     }
-    case schedule::none:
-      break;
+    case schedule::none: break;
   }
   return {};
 }

@@ -144,12 +144,9 @@ enum class place {
 
 std::string body_with(place where, const std::string& raw_value, const std::string& key = "x") {
   switch (where) {
-    case place::envelope_key:
-      return login_body().insert(2, key, raw_value).text();
-    case place::envelope_unknown:
-      return login_body().insert(1, "extra", raw_value).text();
-    case place::type_value:
-      return login_body().set("type", raw_value).text();
+    case place::envelope_key: return login_body().insert(2, key, raw_value).text();
+    case place::envelope_unknown: return login_body().insert(1, "extra", raw_value).text();
+    case place::type_value: return login_body().set("type", raw_value).text();
     case place::payload_key:
       return envelope_of("security.login.failed", login_data().insert(1, key, raw_value).text())
           .text();

@@ -70,22 +70,15 @@ enum class key_errc : int {
 /// One-line description of a key error.
 constexpr std::string_view describe(key_errc code) noexcept {
   switch (code) {
-    case key_errc::ok:
-      return "ok";
-    case key_errc::empty:
-      return "the secret or key is empty";
+    case key_errc::ok: return "ok";
+    case key_errc::empty: return "the secret or key is empty";
     case key_errc::missing_prefix:
       return "a secret starts with whsec_ and a public key with whpk_ (raw bytes: add_raw_...)";
-    case key_errc::empty_key:
-      return "nothing follows the whsec_ or whpk_ prefix";
-    case key_errc::invalid_base64:
-      return "not standard base64 with padding";
-    case key_errc::too_short:
-      return "the secret is shorter than 16 bytes once decoded";
-    case key_errc::wrong_size:
-      return "an ed25519 key is 32 bytes";
-    case key_errc::crypto_failure:
-      return "OpenSSL failed";
+    case key_errc::empty_key: return "nothing follows the whsec_ or whpk_ prefix";
+    case key_errc::invalid_base64: return "not standard base64 with padding";
+    case key_errc::too_short: return "the secret is shorter than 16 bytes once decoded";
+    case key_errc::wrong_size: return "an ed25519 key is 32 bytes";
+    case key_errc::crypto_failure: return "OpenSSL failed";
   }
   return "unknown key error";
 }
