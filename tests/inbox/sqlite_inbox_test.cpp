@@ -177,7 +177,7 @@ TEST_CASE("deliveries survive closing and reopening the file", "[inbox]") {
   CHECK((*taken)->id == id);
 }
 
-TEST_CASE("concurrent puts are grouped and each answered right", "[inbox]") {
+TEST_CASE("eight threads putting at once are grouped and each answered right", "[inbox]") {
   fixture f;
   std::vector<std::string> ids;
   for (int i = 0; i < 400; ++i)
@@ -207,7 +207,7 @@ TEST_CASE("concurrent puts are grouped and each answered right", "[inbox]") {
   CHECK(rows->size() == 400);
 }
 
-TEST_CASE("two workers never process the same delivery; every one is processed once", "[inbox]") {
+TEST_CASE("four worker threads never process a delivery twice; every one is processed", "[inbox]") {
   const std::string path = temp_path();
   auto opened = mw::sqlite_inbox::open(path);
   REQUIRE(opened);
