@@ -12,11 +12,13 @@ cmake --build --preset dev -j "$(nproc 2>/dev/null || echo 2)" \
   --target megaport-webhook-receiver megaport-webhook-send >/dev/null
 
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
 url="http://127.0.0.1:$port/webhooks/megaport"
 
 build/bin/megaport-webhook-receiver --listen "127.0.0.1:$port" \
-  --dedupe "${DEMO_DEDUPE:-sqlite:$work/dedupe.db}" --events-out "$work/events.jsonl" 2>"$work/receiver.log" &
+  --dedupe "${DEMO_DEDUPE:-sqlite:$work/dedupe.db}" --events-out "$work/events.jsonl" \
+  2>"$work/receiver.log" &
 receiver=$!
 trap 'kill "$receiver" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do

@@ -90,14 +90,16 @@ def operator_tool(binary, tool, db, events, ids):
         return p.returncode, p.stdout, p.stderr
 
     code, out, _ = run("list")
-    check("tool: list shows every delivery", code == 0 and "%d deliveries" % len(ids) in out, out[-200:])
+    check("tool: list shows every delivery", code == 0 and "%d deliveries" % len(ids) in out,
+          out[-200:])
     code, out, _ = run("show", ids[0])
     check("tool: show one", code == 0 and ids[0] in out and "done" in out, out)
     check("tool: show hides the body by default", "user@example.com" not in out)
     code, out, _ = run("show", str(uuid.uuid4()))
     check("tool: show of an unknown id fails", code != 0)
     code, out, _ = run("purge-done")
-    check("tool: purge-done keeps ids inside the retention", code == 0 and out.startswith("0 "), out)
+    check("tool: purge-done keeps ids inside the retention",
+          code == 0 and out.startswith("0 "), out)
     code, _, _ = run("retry", ids[0])
     check("tool: retry of a done delivery fails", code != 0)
 
