@@ -292,6 +292,15 @@ int main(int argc, char** argv) {
 #endif
   CLI11_PARSE(app, argc, argv);
 
+  // Signals are taken by one thread, so that shutdown runs outside any signal handler. They are
+  // blocked before any thread starts (the stores and the inbox start some), since threads
+  // inherit the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
   std::string host;
   int port = 0;
   if (!split_listen(s.listen, host, port))
@@ -355,13 +364,6 @@ int main(int argc, char** argv) {
       .on<mw::password_reset_request>(record)
       .on_unknown(record)
       .observe(log_report);
-
-  // Signals are taken by one thread, so that shutdown runs outside any signal handler.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   std::unique_ptr<httplib::Server> server;
   if (!s.tls_cert.empty()) {

@@ -51,12 +51,27 @@ class inbox {
   [[nodiscard]] virtual result<put_status> put(std::string_view id, std::int64_t sent_at,
                                                std::string_view body) noexcept = 0;
 
-  /// Takes the next delivery that is due, under a lease of `lease`; empty when none is due.
-  [[nodiscard]] virtual result<std::optional<stored_delivery>> take(
-      std::chrono::milliseconds lease) noexcept = 0;
+  /// Takes up to `max` deliveries that are due, under one lease of `lease`; none when none is
+  /// due.
+  [[nodiscard]] virtual result<std::vector<stored_delivery>> take_batch(
+      std::chrono::milliseconds lease, std::size_t max) noexcept = 0;
 
-  /// Marks a taken delivery processed. Its id stays, for dedupe, and its body may go.
-  [[nodiscard]] virtual error done(const stored_delivery& taken) noexcept = 0;
+  /// Marks `count` taken deliveries processed, together. Their ids stay, for dedupe, and their
+  /// bodies may go. A delivery whose lease was lost is left as it is.
+  [[nodiscard]] virtual error done_batch(const stored_delivery* taken,
+                                         std::size_t count) noexcept = 0;
+
+  /// Takes the next delivery that is due, under a lease of `lease`; empty when none is due.
+  [[nodiscard]] result<std::optional<stored_delivery>> take(
+      std::chrono::milliseconds lease) noexcept {
+    auto taken = take_batch(lease, 1);
+    if (!taken) return taken.failure();
+    if (taken->empty()) return std::optional<stored_delivery>{};
+    return std::optional<stored_delivery>(std::move(taken->front()));
+  }
+
+  /// Marks one taken delivery processed; errc::busy when its lease was lost.
+  [[nodiscard]] error done(const stored_delivery& taken) noexcept { return done_batch(&taken, 1); }
 
   /// Marks a taken delivery failed with `reason`: due again at `retry_at`, or, without one,
   /// dead-lettered until an operator retries it.
@@ -112,6 +127,7 @@ struct inbox_worker_options {
   unsigned workers = 2;                                        ///< threads taking deliveries
   std::chrono::milliseconds lease = std::chrono::seconds(60);  ///< longer than any handler runs
   std::chrono::milliseconds idle_wait{50};  ///< longest sleep when nothing is due
+  std::size_t batch = 32;                   ///< deliveries taken at once, marked done together
   retry_policy retries{};
   clock_function clock = system_clock();
 
@@ -152,21 +168,30 @@ class inbox_workers {
     threads_.clear();
   }
 
-  /// Takes and processes one due delivery on the calling thread; false when none was due.
+  /// Takes and processes a batch of due deliveries on the calling thread; false when none was
+  /// due.
   bool run_once() noexcept {
-    auto taken = inbox_.take(options_.lease);
-    if (!taken || !*taken) return false;
+    auto taken = inbox_.take_batch(options_.lease, std::max<std::size_t>(1, options_.batch));
+    if (!taken || taken->empty()) return false;
 
+    std::size_t processed = 0;  // the successes are moved to the front, then marked together
+    for (auto& d : *taken) {
+      if (process(d)) std::swap(d, (*taken)[processed++]);
+    }
+    (void)inbox_.done_batch(taken->data(), processed);  // a lost mark: processed once more
+    return true;
+  }
+
+ private:
+  // Processes one delivery; on failure marks it due again or dead. True on success.
+  bool process(const stored_delivery& d) noexcept {
     const auto started = std::chrono::steady_clock::now();
-    stored_delivery& d = **taken;
     inbox_report note;
     note.id = d.id;
     note.attempt = d.attempt;
     note.reason = receiver_.process(d.id, d.sent_at, d.body, d.attempt);
 
-    if (!note.reason) {
-      (void)inbox_.done(d);  // a lost mark only means the delivery is processed again
-    } else {
+    if (note.reason) {
       char reason[192];
       const std::string_view text(reason, note.reason.format(reason, sizeof reason));
       const auto retry_at = options_.retries.next(d.attempt, options_.clock());
@@ -176,10 +201,9 @@ class inbox_workers {
 
     note.elapsed = std::chrono::steady_clock::now() - started;
     if (options_.observer) options_.observer(note);
-    return true;
+    return !note.reason;
   }
 
- private:
   void run() noexcept {
     while (!stopping_.load()) {
       if (!run_once()) inbox_.wait_for_work(options_.idle_wait);

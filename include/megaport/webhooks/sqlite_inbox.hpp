@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -96,12 +97,21 @@ class sqlite_inbox final : public inbox {
       return error{errc::store_unavailable, {}, "inbox"};
     }
     if (error e = self->prepare()) return e;
+    if (error e = self->start_checkpoints(path)) return e;
     return self;
   }
 
   ~sqlite_inbox() override {
-    for (auto* statement : statements_)
+    {
+      const std::lock_guard<std::mutex> lock(checkpoint_mutex_);
+      closing_ = true;
+    }
+    checkpoint_wake_.notify_all();
+    if (checkpointer_.joinable()) checkpointer_.join();
+    sqlite3_close(checkpoint_db_);
+    for (auto* statement : statements_) {
       sqlite3_finalize(statement);
+    }
     sqlite3_close(db_);
   }
 
@@ -123,18 +133,17 @@ class sqlite_inbox final : public inbox {
       if (!leading_) {
         lead(lock);
       } else {
-        group_done_.wait(lock);
+        request.written.wait(lock);  // woken by the leader once its group is committed
       }
     }
     lock.unlock();
-    work_ready_.notify_all();
 
     if (request.failure) return request.failure;
     return request.status;
   }
 
-  [[nodiscard]] result<std::optional<stored_delivery>> take(
-      std::chrono::milliseconds lease) noexcept override {
+  [[nodiscard]] result<std::vector<stored_delivery>> take_batch(std::chrono::milliseconds lease,
+                                                                std::size_t max) noexcept override {
     const std::lock_guard<std::mutex> lock(db_mutex_);
     const std::int64_t now = now_ms();
     const std::uint64_t token = tokens_.next();
@@ -144,34 +153,54 @@ class sqlite_inbox final : public inbox {
     sqlite3_bind_int64(statement, 1, static_cast<sqlite3_int64>(token));
     sqlite3_bind_int64(statement, 2, now + lease.count());
     sqlite3_bind_int64(statement, 3, now);
+    sqlite3_bind_int64(statement, 4, static_cast<sqlite3_int64>(max));
 
-    const int step = sqlite3_step(statement);
-    if (step == SQLITE_DONE) return std::optional<stored_delivery>{};
-    if (step != SQLITE_ROW) return fail(statement);
-
-    std::optional<stored_delivery> taken;
+    std::vector<stored_delivery> taken;
+    int step = SQLITE_ROW;
 #if MEGAPORT_WEBHOOKS_HAS_EXCEPTIONS
     try {
-      taken = read_taken(statement, token);
+#endif
+      while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
+        taken.push_back(read_taken(statement, token));
+      }
+#if MEGAPORT_WEBHOOKS_HAS_EXCEPTIONS
     } catch (...) {
-      sqlite3_reset(statement);
-      return error{errc::store_unavailable, {}, "inbox"};
+      step = SQLITE_NOMEM;
     }
-#else
-    taken = read_taken(statement, token);
 #endif
     sqlite3_reset(statement);
+    if (step != SQLITE_DONE) return error{errc::store_unavailable, {}, "inbox"};
     return taken;
   }
 
-  [[nodiscard]] error done(const stored_delivery& taken) noexcept override {
+  [[nodiscard]] error done_batch(const stored_delivery* taken,
+                                 std::size_t count) noexcept override {
+    if (count == 0) return {};
     const std::lock_guard<std::mutex> lock(db_mutex_);
+    if (count > 1 && !run(statements_[begin_sql])) return fail();
+
     sqlite3_stmt* statement = statements_[done_sql];
+    const std::int64_t until = now_ms() + settings_.retention.count();
+    int changed = 0;
+    bool ok = true;
+    for (std::size_t i = 0; ok && i < count; ++i) {
+      sqlite3_reset(statement);
+      bind_text(statement, 1, taken[i].id);
+      sqlite3_bind_int64(statement, 2, static_cast<sqlite3_int64>(taken[i].token));
+      sqlite3_bind_int64(statement, 3, until);
+      ok = sqlite3_step(statement) == SQLITE_DONE;
+      changed += sqlite3_changes(db_);
+    }
     sqlite3_reset(statement);
-    bind_text(statement, 1, taken.id);
-    sqlite3_bind_int64(statement, 2, static_cast<sqlite3_int64>(taken.token));
-    sqlite3_bind_int64(statement, 3, now_ms() + settings_.retention.count());
-    return finish_change(statement);
+
+    if (count > 1 && !(ok && run(statements_[commit_sql]))) {
+      run(statements_[rollback_sql]);
+      return fail();
+    }
+    if (!ok) return fail();
+    // Fewer rows than deliveries: some leases were lost (they ran out and another worker took
+    // those deliveries).
+    return changed == static_cast<int>(count) ? error{} : error{errc::busy, {}, "inbox"};
   }
 
   [[nodiscard]] error failed(const stored_delivery& taken, std::string_view reason,
@@ -233,7 +262,16 @@ class sqlite_inbox final : public inbox {
   }
 
  private:
-  enum statement_index : std::size_t { insert_sql, take_sql, done_sql, failed_sql, count };
+  enum statement_index : std::size_t {
+    insert_sql,
+    take_sql,
+    done_sql,
+    failed_sql,
+    begin_sql,
+    commit_sql,
+    rollback_sql,
+    count
+  };
 
   struct pending_put {
     std::string_view id;
@@ -242,14 +280,18 @@ class sqlite_inbox final : public inbox {
     put_status status = put_status::accepted;
     error failure;
     bool finished = false;
+    std::condition_variable written;
   };
 
   sqlite_inbox(sqlite3* db, options settings) noexcept : db_(db), settings_(std::move(settings)) {}
 
   error prepare() noexcept {
     sqlite3_busy_timeout(db_, static_cast<int>(settings_.busy_timeout.count()));
-    const std::string pragmas = std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=") +
-                                (settings_.level == durability::power_loss ? "FULL;" : "NORMAL;");
+    // Checkpoints run on a thread of their own (`start_checkpoints`), so that their syncs never
+    // hold up the commit of a group, and with it the answers waiting on that group.
+    const std::string pragmas =
+        std::string("PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; PRAGMA synchronous=") +
+        (settings_.level == durability::power_loss ? "FULL;" : "NORMAL;");
     if (sqlite3_exec(db_, pragmas.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) return fail();
 
     // Times are unix milliseconds. `next_ms` is when a ready row is due, when a leased row's
@@ -271,13 +313,16 @@ class sqlite_inbox final : public inbox {
         // The next due row: ready and due, or leased with its lease run out (a crashed worker).
         "UPDATE megaport_webhooks_inbox SET state = 1, token = ?1, next_ms = ?2,"
         " attempts = attempts + 1"
-        " WHERE id = (SELECT id FROM megaport_webhooks_inbox"
-        "  WHERE state IN (0, 1) AND next_ms <= ?3 ORDER BY next_ms LIMIT 1)"
+        " WHERE id IN (SELECT id FROM megaport_webhooks_inbox"
+        "  WHERE state IN (0, 1) AND next_ms <= ?3 ORDER BY next_ms LIMIT ?4)"
         " RETURNING id, sent_at, body, attempts",
         "UPDATE megaport_webhooks_inbox SET state = 2, body = NULL, next_ms = ?3"
         " WHERE id = ?1 AND token = ?2 AND state = 1",
         "UPDATE megaport_webhooks_inbox SET state = ?4, next_ms = ?5, last_error = ?3"
         " WHERE id = ?1 AND token = ?2 AND state = 1",
+        "BEGIN IMMEDIATE",
+        "COMMIT",
+        "ROLLBACK",
     };
     for (std::size_t i = 0; i < count; ++i) {
       if (sqlite3_prepare_v2(db_, sql[i], -1, &statements_[i], nullptr) != SQLITE_OK) {
@@ -285,6 +330,36 @@ class sqlite_inbox final : public inbox {
       }
     }
     return {};
+  }
+
+  // A second connection that moves the log into the database file every 50 ms, without taking
+  // the write lock from the connection that commits groups.
+  error start_checkpoints(const std::string& path) noexcept {
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path.c_str(), &checkpoint_db_, flags, nullptr) != SQLITE_OK) return fail();
+    sqlite3_busy_timeout(checkpoint_db_, static_cast<int>(settings_.busy_timeout.count()));
+#if MEGAPORT_WEBHOOKS_HAS_EXCEPTIONS
+    try {
+      checkpointer_ = std::thread([this] { checkpoint_loop(); });
+    } catch (...) {
+      return fail();
+    }
+#else
+    checkpointer_ = std::thread([this] { checkpoint_loop(); });
+#endif
+    return {};
+  }
+
+  void checkpoint_loop() noexcept {
+    std::unique_lock<std::mutex> lock(checkpoint_mutex_);
+    while (!closing_) {
+      checkpoint_wake_.wait_for(lock, std::chrono::milliseconds(50));
+      if (closing_) break;
+      lock.unlock();
+      sqlite3_wal_checkpoint_v2(checkpoint_db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                nullptr);
+      lock.lock();
+    }
   }
 
   // Writes queued requests in groups until the queue is empty. Called with `lock` held.
@@ -300,9 +375,11 @@ class sqlite_inbox final : public inbox {
       write_group(group);
       lock.lock();
 
-      for (auto* request : group)
+      for (auto* request : group) {
         request->finished = true;
-      group_done_.notify_all();
+        request->written.notify_one();
+      }
+      work_ready_.notify_all();
     }
     leading_ = false;
   }
@@ -312,9 +389,7 @@ class sqlite_inbox final : public inbox {
     const std::int64_t now = now_ms();
 
     error failure;
-    if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
-      failure = fail();
-    }
+    if (!run(statements_[begin_sql])) failure = fail();
     sqlite3_stmt* statement = statements_[insert_sql];
     for (std::size_t i = 0; !failure && i < group.size(); ++i) {
       sqlite3_reset(statement);
@@ -332,11 +407,9 @@ class sqlite_inbox final : public inbox {
     sqlite3_reset(statement);
 
     // A duplicate within one group: the second insert already saw the first, so it says so.
-    if (!failure && sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-      failure = fail();
-    }
+    if (!failure && !run(statements_[commit_sql])) failure = fail();
     if (failure) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      run(statements_[rollback_sql]);
       for (auto* request : group)
         request->failure = failure;
     }
@@ -397,6 +470,13 @@ class sqlite_inbox final : public inbox {
     return sqlite3_changes(db_);
   }
 
+  // Runs a prepared statement that returns no rows; true on success.
+  static bool run(sqlite3_stmt* statement) noexcept {
+    const int step = sqlite3_step(statement);
+    sqlite3_reset(statement);
+    return step == SQLITE_DONE;
+  }
+
   error finish_change(sqlite3_stmt* statement) noexcept {
     const int step = sqlite3_step(statement);
     const int changed = sqlite3_changes(db_);
@@ -437,10 +517,15 @@ class sqlite_inbox final : public inbox {
   std::mutex db_mutex_;
 
   std::mutex group_mutex_;
-  std::condition_variable group_done_;
   std::condition_variable work_ready_;
   std::vector<pending_put*> queue_;
   bool leading_ = false;
+
+  sqlite3* checkpoint_db_ = nullptr;
+  std::thread checkpointer_;
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_wake_;
+  bool closing_ = false;
 };
 
 MEGAPORT_WEBHOOKS_NAMESPACE_END
