@@ -21,7 +21,8 @@ MEGAPORT_WEBHOOKS_NAMESPACE_BEGIN
 /// The fields every delivery body has, whatever its type.
 ///
 /// \note The views point into the request body (`data`) or into the parser that produced them
-/// (the strings); they are valid until that parser parses again or the body is freed. Copy
+/// (strings, and `raw_json` fields of payloads); valid until that parser parses again or the
+/// body is freed. Copy
 /// what you keep past the handler.
 struct envelope {
   std::string_view type;            ///< the event code, e.g. `security.login.failed`
