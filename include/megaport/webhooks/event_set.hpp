@@ -22,8 +22,7 @@ MEGAPORT_WEBHOOKS_NAMESPACE_BEGIN
 ///
 /// \note The views point into the request body (`data`) or into the parser that produced them
 /// (strings, and `raw_json` fields of payloads); valid until that parser parses again or the
-/// body is freed. Copy
-/// what you keep past the handler.
+/// body is freed. Copy what you keep past the handler.
 struct envelope {
   std::string_view type;            ///< the event code, e.g. `security.login.failed`
   std::string_view schema_version;  ///< "1" today
