@@ -26,20 +26,8 @@ template <class Payload>
 bool record(const mw::delivery<>& d, const Payload& payload) {
   if (!events_out) return true;
   std::string line;
-  auto field = [&line](const char* name, const auto& value) {
-    line += line.empty() ? "{\"" : ",\"";
-    line += name;
-    line += "\":";
-    mw::append_json(line, value);
-  };
-  field("webhook_id", d.id);
-  field("type", d.type);
-  field("kind", d.kind());
-  field("company_uid", d.company_uid);
-  field("schema_version", d.schema_version);
-  field("timestamp", d.timestamp);
-  field("data", payload);
-  line += "}\n";
+  mw::append_event_json(line, d, payload);
+  line += '\n';
   const std::lock_guard<std::mutex> lock(events_mutex);
   return std::fwrite(line.data(), 1, line.size(), events_out) == line.size() &&
          std::fflush(events_out) == 0;

@@ -122,21 +122,9 @@ class event_log {
   bool write(const mw::delivery<>& d, const Payload& payload) {
     if (!file_) return true;
 
-    std::string line = "{\"webhook_id\":";
-    mw::append_json_string(line, d.id);
-    line += ",\"type\":";
-    mw::append_json_string(line, d.type);
-    line += ",\"kind\":";
-    mw::append_json_string(line, d.kind());
-    line += ",\"company_uid\":";
-    mw::append_json(line, d.company_uid);
-    line += ",\"schema_version\":";
-    mw::append_json_string(line, d.schema_version);
-    line += ",\"timestamp\":";
-    mw::append_json(line, d.timestamp);
-    line += ",\"data\":";
-    mw::append_json(line, payload);
-    line += "}\n";
+    std::string line;
+    mw::append_event_json(line, d, payload);
+    line += '\n';
 
     const std::lock_guard<std::mutex> lock(mutex_);
     return std::fwrite(line.data(), 1, line.size(), file_) == line.size() &&

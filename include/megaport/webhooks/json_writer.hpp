@@ -103,4 +103,26 @@ inline void append_json(std::string& out, const unknown_payload& payload) {
   out += payload.data.text;
 }
 
+/// Appends a processed event as one JSON object, for event logs and queues: `webhook_id`, `type`,
+/// `kind`, `company_uid`, `schema_version`, `timestamp` (UTC) and `data`: the payload's known
+/// fields, or for an unknown event its `data` as sent. `Delivery` is a `delivery<Set>`.
+template <class Delivery, class Payload>
+void append_event_json(std::string& out, const Delivery& d, const Payload& payload) {
+  out += "{\"webhook_id\":";
+  append_json_string(out, d.id);
+  out += ",\"type\":";
+  append_json_string(out, d.type);
+  out += ",\"kind\":";
+  append_json_string(out, d.kind());
+  out += ",\"company_uid\":";
+  append_json(out, d.company_uid);
+  out += ",\"schema_version\":";
+  append_json_string(out, d.schema_version);
+  out += ",\"timestamp\":";
+  append_json(out, d.timestamp);
+  out += ",\"data\":";
+  append_json(out, payload);
+  out += '}';
+}
+
 MEGAPORT_WEBHOOKS_NAMESPACE_END
