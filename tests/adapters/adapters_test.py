@@ -2,11 +2,12 @@
 """Drives one framework adapter's example program over real HTTP on a free loopback port: every
 delivery case, the events it wrote, a body over the limit (declared and chunked), a client that
 stalls half-way through its body while others are served, 405/404 routing and a clean SIGTERM."""
-import argparse, base64, datetime, glob, json, os, re, signal, socket, subprocess, sys
+import argparse, glob, json, os, re, signal, socket, subprocess, sys
 import tempfile, threading, time, uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from harness import Receiver, check, finish, free_port, headers_for, login_body  # noqa: E402
+from harness import (Receiver, check, finish, free_port, headers_for, instant,  # noqa: E402
+                     login_body, step_request)
 
 
 class Example(Receiver):
@@ -30,24 +31,6 @@ class Example(Receiver):
                     raise RuntimeError("example exited: " + self.log_text())
                 time.sleep(0.05)
         raise RuntimeError("example did not listen")
-
-
-def expand(value, now):
-    def one(m):
-        if m.group(1) == "now_ms":
-            return str(now * 1000)
-        offset = re.fullmatch(r"now([+-]\d+)?", m.group(1))
-        if not offset:
-            return m.group(0)
-        return str(now + int(offset.group(1) or 0))
-    return re.sub(r"\{([a-z_]+(?:[+-]\d+)?)\}", one, value)
-
-
-def instant(text):
-    t = text.strip()
-    if t[-1:] in ("Z", "z"):
-        t = t[:-1] + "+00:00"
-    return datetime.datetime.fromisoformat(t).astimezone(datetime.timezone.utc)
 
 
 ACKNOWLEDGED = []  # ids of the deliveries outside the cases that were answered 200
@@ -75,14 +58,7 @@ def cases(rx, cases_dir):
     check("cases found", len(loaded) > 0)
     for case in loaded:
         for n, step in enumerate(case["steps"], 1):
-            now = int(time.time())
-            headers = {k: expand(v, now) for k, v in step.get("headers", {}).items()}
-            if "body_base64" in step:
-                body = base64.b64decode(step["body_base64"])
-            elif step.get("body") is not None:
-                body = step["body"].encode()
-            else:
-                body = None
+            headers, body = step_request(step)
             name = "%s step %d" % (case["name"], n)
             status, answer_headers, data = rx.send(step.get("method", "POST"), headers, body)
             want = step.get("expect_status")

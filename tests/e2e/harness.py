@@ -1,6 +1,7 @@
 """What the end-to-end tests share: a receiver process on a free loopback port, requests to it,
 and a pass/fail tally that ends in a 'N passed, M failed' line."""
-import http.client, json, os, signal, socket, ssl, subprocess, tempfile, time
+import base64, datetime, http.client, json, os, re, signal, socket, ssl, subprocess, tempfile
+import time
 
 RESULTS = {"passed": 0, "failed": 0}
 
@@ -101,3 +102,34 @@ def headers_for(delivery_id):
 def finish():
     print("%d passed, %d failed" % (RESULTS["passed"], RESULTS["failed"]))
     return 1 if RESULTS["failed"] else 0
+
+
+def expand(value, now):
+    """A case's header value with {now}, {now-N}, {now+N} and {now_ms} replaced."""
+    def one(m):
+        if m.group(1) == "now_ms":
+            return str(now * 1000)
+        offset = re.fullmatch(r"now([+-]\d+)?", m.group(1))
+        if not offset:
+            return m.group(0)
+        return str(now + int(offset.group(1) or 0))
+    return re.sub(r"\{([a-z_]+(?:[+-]\d+)?)\}", one, value)
+
+
+def instant(text):
+    """An ISO 8601 date-time as a UTC datetime, so that any spelling of an instant compares."""
+    t = text.strip()
+    if t[-1:] in ("Z", "z"):
+        t = t[:-1] + "+00:00"
+    return datetime.datetime.fromisoformat(t).astimezone(datetime.timezone.utc)
+
+
+def step_request(step):
+    """A case step's headers (expanded now) and body bytes (None when it has none)."""
+    now = int(time.time())
+    headers = {k: expand(v, now) for k, v in step.get("headers", {}).items()}
+    if "body_base64" in step:
+        return headers, base64.b64decode(step["body_base64"])
+    if step.get("body") is not None:
+        return headers, step["body"].encode()
+    return headers, None

@@ -1,29 +1,10 @@
 #!/usr/bin/env python3
 """End-to-end tests of megaport-webhook-receiver: starts it on a free loopback port and drives it
 over real HTTP with the delivery cases, then checks shutdown, flags, TLS and the sender."""
-import argparse, base64, concurrent.futures, datetime, glob, json, os, re, subprocess, sys
+import argparse, concurrent.futures, glob, json, os, subprocess, sys
 import tempfile, time, uuid
 
-from harness import Receiver, check, finish, headers_for, login_body
-
-def expand(value, now):
-    def sub(m):
-        expr = m.group(1)
-        if expr == "now_ms":
-            return str(now * 1000)
-        mm = re.fullmatch(r"now([+-]\d+)?", expr)
-        if not mm:
-            return m.group(0)
-        return str(now + (int(mm.group(1)) if mm.group(1) else 0))
-    return re.sub(r"\{([a-z_]+(?:[+-]\d+)?)\}", sub, value)
-
-
-def instant(text):
-    t = text.strip().replace("z", "Z")
-    if t.endswith("Z"):
-        t = t[:-1] + "+00:00"
-    return datetime.datetime.fromisoformat(t).astimezone(datetime.timezone.utc)
-
+from harness import Receiver, check, finish, headers_for, instant, login_body, step_request
 
 def run_cases(binary, cases_dir):
     rx = Receiver(binary)
@@ -31,14 +12,7 @@ def run_cases(binary, cases_dir):
     check("cases found", len(cases) > 0)
     for case in cases:
         for n, step in enumerate(case["steps"], 1):
-            now = int(time.time())
-            headers = {k: expand(v, now) for k, v in step.get("headers", {}).items()}
-            if "body_base64" in step:
-                body = base64.b64decode(step["body_base64"])
-            elif step.get("body") is not None:
-                body = step["body"].encode()
-            else:
-                body = None
+            headers, body = step_request(step)
             status, _, data = rx.send(step.get("method", "POST"), headers, body)
             want = step.get("expect_status")
             ok = status in (200, 400) if want is None else status == want
