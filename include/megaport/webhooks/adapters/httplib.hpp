@@ -20,16 +20,18 @@
 MEGAPORT_WEBHOOKS_NAMESPACE_BEGIN
 namespace adapters {
 
-/// A header lookup over httplib's headers, which already compare names without case.
+/// A header lookup over httplib's headers, names compared without case.
 class httplib_headers {
  public:
   explicit httplib_headers(const httplib::Headers& headers) noexcept : headers_(&headers) {}
 
   header_match operator()(std::string_view name) const noexcept {
+    // A scan of the few headers a request has, rather than `equal_range`, whose key would be a
+    // std::string built (and, past 15 characters, allocated) for every look-up.
     header_match match;
-    const auto range = headers_->equal_range(std::string(name));
-    for (auto it = range.first; it != range.second; ++it) {
-      if (match.count++ == 0) match.value = it->second;
+    for (const auto& header : *headers_) {
+      if (!detail::iequals(header.first, name)) continue;
+      if (match.count++ == 0) match.value = header.second;
     }
     return match;
   }
