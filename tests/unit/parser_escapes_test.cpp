@@ -77,3 +77,26 @@ TEST_CASE("a bad escape in a key is malformed JSON", "[parser][escapes]") {
   const auto event = parse(with_key(builder.body(), "extra", key));
   REQUIRE_FALSE(event);
 }
+
+TEST_CASE("a bad escape in a string nobody reads is malformed JSON", "[parser][escapes]") {
+  // Bodies without a backslash skip decoding their unread strings; one bad escape must not.
+  const std::string bad = GENERATE(as<std::string>{}, R"("\x41")", R"("\u12")", R"("a\")",
+                                   R"("\uZZZZ")", R"(["ok", {"k": "\q"}])");
+  auto builder = delivery_builder::login_failure();
+  builder.field("extra", bad);
+  CHECK_FALSE(parse(builder.body()));
+
+  auto unknown = delivery_builder::login_failure();
+  unknown.field("type", "\"some.new.event\"").data_field("deep", "{\"list\":[" + bad + "]}");
+  CHECK_FALSE(parse(unknown.body()));
+}
+
+TEST_CASE("good escapes in strings nobody reads are accepted", "[parser][escapes]") {
+  const std::string good = GENERATE(as<std::string>{}, R"("\"")", R"("\\")", R"("\u00e9\n\t")",
+                                    R"("\ud83d\ude00")", R"({"k\u0041": ["\/"]})");
+  auto builder = delivery_builder::login_failure();
+  builder.field("extra", good).data_field("note", good);
+  const auto event = parse(builder.body());
+  REQUIRE(event);
+  CHECK(event->get<mw::login_failure>()->attempts == 5);
+}

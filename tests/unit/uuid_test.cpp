@@ -1,5 +1,6 @@
 // UUIDs: the one accepted form, in any case, and its canonical lowercase text.
 
+#include <megaport/webhooks/detail/json.hpp>
 #include <megaport/webhooks/uuid.hpp>
 
 #include <string>
@@ -73,4 +74,22 @@ TEST_CASE("the canonical text is available at compile time", "[uuid]") {
   constexpr mw::uuid zero{};
   static_assert(zero.text().view() == "00000000-0000-0000-0000-000000000000", "canonical text");
   CHECK(zero.text().view().size() == 36);
+}
+
+TEST_CASE("the parser's word-at-a-time decoder agrees with parse_uuid on every byte", "[uuid]") {
+  // Every byte value at every position of a valid UUID, upper and lower case around it.
+  const std::string base = GENERATE(std::string("0123abcd-4567-89ef-ABCD-fedcba987654"),
+                                    std::string("ffffffff-0000-9999-aaaa-FFFFFFFFFFFF"));
+  for (std::size_t pos = 0; pos < base.size(); ++pos) {
+    for (int c = 0; c < 256; ++c) {
+      std::string text = base;
+      text[pos] = static_cast<char>(c);
+      const auto expected = mw::parse_uuid(text);
+      mw::uuid decoded;
+      const bool ok = mw::detail::decode_uuid(text, decoded);
+      INFO("position " << pos << ", byte " << c);
+      REQUIRE(ok == expected.has_value());
+      if (ok) REQUIRE(decoded == *expected);
+    }
+  }
 }

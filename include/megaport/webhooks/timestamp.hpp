@@ -71,17 +71,11 @@ constexpr bool read_digits(std::string_view text, std::size_t pos, std::size_t c
 
 }  // namespace detail
 
-/// Parses an RFC 3339 date-time such as `2026-01-15T10:30:00Z` or
-/// `2026-01-15T20:30:00.123+10:00` into a UTC instant.
-///
-/// The separator may be `T`, `t` or a space; the zone `Z`, `z` or `+hh:mm` / `-hh:mm`. Months,
-/// day counts (leap years included), hours, minutes and seconds are checked. Fractions keep up
-/// to nanoseconds; further digits are accepted and dropped.
-/// \note A leap second (`:60`) is refused: the system clock cannot represent it.
-/// \note A date-time without a zone is refused: its instant is unknowable.
-/// \note Instants `utc_time` cannot hold (before 1677-09-21 or after 2262-04-11) are refused.
-[[nodiscard]] inline result<utc_time> parse_timestamp(std::string_view text) noexcept {
-  const error invalid{errc::invalid_timestamp};
+namespace detail {
+
+// `parse_timestamp` with a bool answer, which the JSON reader takes without a `result` in memory.
+inline bool decode_timestamp(std::string_view text, utc_time& out) noexcept {
+  constexpr bool invalid = false;
   if (text.size() < 20) return invalid;
 
   // The fixed part, `YYYY-MM-DDTHH:MM:SS`, read in one pass that only notes a bad character.
@@ -148,7 +142,25 @@ constexpr bool read_digits(std::string_view text, std::size_t pos, std::size_t c
   if (seconds < -max_seconds || seconds > max_seconds) return invalid;
   const std::int64_t whole = seconds * 1000000000;
   if (whole > 0 && nanos > max - whole) return invalid;
-  return utc_time(std::chrono::nanoseconds(whole + nanos));
+  out = utc_time(std::chrono::nanoseconds(whole + nanos));
+  return true;
+}
+
+}  // namespace detail
+
+/// Parses an RFC 3339 date-time such as `2026-01-15T10:30:00Z` or
+/// `2026-01-15T20:30:00.123+10:00` into a UTC instant.
+///
+/// The separator may be `T`, `t` or a space; the zone `Z`, `z` or `+hh:mm` / `-hh:mm`. Months,
+/// day counts (leap years included), hours, minutes and seconds are checked. Fractions keep up
+/// to nanoseconds; further digits are accepted and dropped.
+/// \note A leap second (`:60`) is refused: the system clock cannot represent it.
+/// \note A date-time without a zone is refused: its instant is unknowable.
+/// \note Instants `utc_time` cannot hold (before 1677-09-21 or after 2262-04-11) are refused.
+[[nodiscard]] inline result<utc_time> parse_timestamp(std::string_view text) noexcept {
+  utc_time out;
+  if (!detail::decode_timestamp(text, out)) return error{errc::invalid_timestamp};
+  return out;
 }
 
 /// Room for the longest text `format_timestamp` writes.

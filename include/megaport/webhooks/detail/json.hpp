@@ -90,11 +90,51 @@ inline bool is_number_literal(std::string_view token) noexcept {
 }
 
 // A simdjson error met while checking grammar: a type mismatch there means a broken literal.
-inline error malformed(simdjson::error_code code) noexcept {
+inline errc malformed_code(simdjson::error_code code) noexcept {
   const errc mapped = from_simdjson(code);
-  return {mapped == errc::invalid_utf8 || mapped == errc::too_deep || mapped == errc::ok
-              ? mapped
-              : errc::invalid_json};
+  return mapped == errc::invalid_utf8 || mapped == errc::too_deep || mapped == errc::ok
+             ? mapped
+             : errc::invalid_json;
+}
+
+inline error malformed(simdjson::error_code code) noexcept {
+  return {malformed_code(code)};
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ || defined(_M_X64) || \
+    defined(_M_IX86) || defined(_M_ARM64)
+#define MEGAPORT_WEBHOOKS_LITTLE_ENDIAN 1
+#else
+#define MEGAPORT_WEBHOOKS_LITTLE_ENDIAN 0
+#endif
+
+// `count` (4 or 8) bytes as a little-endian word: one load where the host is little-endian.
+inline std::uint64_t load_little_endian(const char* bytes, std::size_t count) noexcept {
+#if MEGAPORT_WEBHOOKS_LITTLE_ENDIAN
+  if (count == 8) {
+    std::uint64_t word;
+    std::memcpy(&word, bytes, 8);
+    return word;
+  }
+  std::uint32_t half;
+  std::memcpy(&half, bytes, 4);
+  return half;
+#else
+  std::uint64_t word = 0;
+  for (std::size_t i = 0; i < count; ++i)
+    word |= std::uint64_t{static_cast<unsigned char>(bytes[i])} << (8 * i);
+  return word;
+#endif
+}
+
+// Four bytes, lowest first: one store where the host is little-endian.
+inline void store_little_endian32(std::uint32_t word, std::uint8_t* out) noexcept {
+#if MEGAPORT_WEBHOOKS_LITTLE_ENDIAN
+  std::memcpy(out, &word, 4);
+#else
+  for (int i = 0; i < 4; ++i)
+    out[i] = static_cast<std::uint8_t>(word >> (8 * i));
+#endif
 }
 
 // A member's key as it stands in the body, compared with plain names (no quote, no backslash)
@@ -128,56 +168,65 @@ inline simdjson::error_code key_of(od::field& field, std::string_view& out) noex
 }
 
 // Checks the grammar of a value and everything in it, to the depth limit. `depth` is the
-// value's own; only objects and arrays count, so `[1]` and `[]` are equally deep.
-inline error validate(od::value value, int depth) noexcept {
+// value's own; only objects and arrays count, so `[1]` and `[]` are equally deep. `escapes` is
+// false when the body has no backslash at all: then no string needs decoding to be checked.
+// Its errors are codes alone, so they travel in a register rather than through memory.
+inline errc validate(od::value value, int depth, bool escapes) noexcept {
   od::json_type type{};
-  if (auto code = value.type().get(type)) return malformed(code);
+  if (auto code = value.type().get(type)) return malformed_code(code);
 
   const bool container = type == od::json_type::object || type == od::json_type::array;
-  if (container && depth > MEGAPORT_WEBHOOKS_MAX_JSON_DEPTH) return {errc::too_deep};
+  if (container && depth > MEGAPORT_WEBHOOKS_MAX_JSON_DEPTH) return errc::too_deep;
 
   switch (type) {
     case od::json_type::object: {
       od::object object;
-      if (auto code = value.get_object().get(object)) return malformed(code);
+      if (auto code = value.get_object().get(object)) return malformed_code(code);
       for (auto item : object) {
-        if (auto code = item.error()) return malformed(code);
+        if (auto code = item.error()) return malformed_code(code);
         od::field& field = item.value_unsafe();
         std::string_view key;
-        if (auto code = key_of(field, key)) return malformed(code);
-        if (error e = validate(field.value(), depth + 1)) return e;
+        if (escapes) {
+          if (auto code = key_of(field, key)) return malformed_code(code);
+        }
+        if (errc e = validate(field.value(), depth + 1, escapes); e != errc::ok) return e;
       }
-      return {};
+      return errc::ok;
     }
     case od::json_type::array: {
       od::array array;
-      if (auto code = value.get_array().get(array)) return malformed(code);
+      if (auto code = value.get_array().get(array)) return malformed_code(code);
       for (auto item : array) {
         od::value element;
-        if (auto code = item.get(element)) return malformed(code);
-        if (error e = validate(element, depth + 1)) return e;
+        if (auto code = item.get(element)) return malformed_code(code);
+        if (errc e = validate(element, depth + 1, escapes); e != errc::ok) return e;
       }
-      return {};
+      return errc::ok;
     }
     case od::json_type::number: {
       // Nobody reads this number, so one too large for simdjson is still acceptable.
-      return is_number_literal(value.raw_json_token()) ? error{} : error{errc::invalid_json};
+      return is_number_literal(value.raw_json_token()) ? errc::ok : errc::invalid_json;
     }
     case od::json_type::string: {
+      // Stage 1 has checked the bytes already; only escapes need decoding to be checked.
+      if (!escapes || value.raw_json_token().find('\\') == std::string_view::npos) {
+        od::raw_json_string raw;
+        return malformed_code(value.get_raw_json_string().get(raw));
+      }
       std::string_view text;
-      return malformed(value.get_string().get(text));
+      return malformed_code(value.get_string().get(text));
     }
     case od::json_type::boolean: {
       bool flag = false;
-      return malformed(value.get_bool().get(flag));
+      return malformed_code(value.get_bool().get(flag));
     }
     case od::json_type::null: {
       bool is_null = false;
-      if (auto code = value.is_null().get(is_null)) return malformed(code);
-      return is_null ? error{} : error{errc::invalid_json};
+      if (auto code = value.is_null().get(is_null)) return malformed_code(code);
+      return is_null ? errc::ok : errc::invalid_json;
     }
   }
-  return {errc::invalid_json};
+  return errc::invalid_json;
 }
 
 // The error for a failed typed read: a type mismatch names what came instead, unless the value
@@ -191,7 +240,7 @@ inline error read_failure(simdjson::error_code code, od::value& value,
   if (value.type().get(type) != simdjson::SUCCESS) return {errc::invalid_json};
   const bool container = type == od::json_type::object || type == od::json_type::array;
   if (!container) {
-    if (error e = validate(value, 0)) return e;
+    if (errc e = validate(value, 0, true); e != errc::ok) return {e};
   }
   return error::mismatch(expected, kind_of(type));
 }
@@ -239,37 +288,44 @@ inline bool at_end(od::document& doc) noexcept {
   return doc.current_location().get(location) == simdjson::OUT_OF_BOUNDS;
 }
 
-// Hex digit values, 0x10 for anything else: a branch-free UUID decoder's table.
-struct hex_table {
-  std::uint8_t value[256];
-  constexpr hex_table() noexcept : value() {
-    for (int c = 0; c < 256; ++c) {
-      value[c] = c >= '0' && c <= '9'   ? static_cast<std::uint8_t>(c - '0')
-                 : c >= 'a' && c <= 'f' ? static_cast<std::uint8_t>(c - 'a' + 10)
-                 : c >= 'A' && c <= 'F' ? static_cast<std::uint8_t>(c - 'A' + 10)
-                                        : std::uint8_t{0x10};
-    }
-  }
-};
-inline constexpr hex_table hex_digits{};
+// Eight hex digits, read as one little-endian word, to their four bytes; false if any byte is
+// not a hex digit. Every byte is tested at once: with the top bit clear, adding a constant to
+// a byte sets its top bit exactly when the byte reaches a bound, and carries nothing onward.
+inline bool decode_hex8(std::uint64_t word, std::uint8_t* out) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101;
+  constexpr std::uint64_t tops = ones * 0x80;
+  const std::uint64_t lower = word | ones * 0x20;
+  const std::uint64_t digit = (word + ones * (0x80 - '0')) & ~(word + ones * (0x7f - '9'));
+  const std::uint64_t letter = (lower + ones * (0x80 - 'a')) & ~(lower + ones * (0x7f - 'f'));
+  if ((word & tops) != 0 || ((digit | letter) & tops) != tops) return false;
 
-// The grammar of `parse_uuid` (8-4-4-4-12 hex digits in any case, nothing else) decoded with a
-// table and one test at the end instead of three comparisons and a branch per character.
+  // A letter's value is its low nibble plus 9; then pairs of nibbles, then pairs of bytes.
+  std::uint64_t value = (word & ones * 0x0f) + (letter >> 7 & ones) * 9;
+  value = (value << 4 | value >> 8) & 0x00ff00ff00ff00ff;
+  value = (value | value >> 8) & 0x0000ffff0000ffff;
+  value = value | value >> 16;
+  store_little_endian32(static_cast<std::uint32_t>(value), out);
+  return true;
+}
+
+// The grammar of `parse_uuid` (8-4-4-4-12 hex digits in any case, nothing else), decoded eight
+// digits at a time: the groups 4-4 in the middle are joined into words of eight.
 inline bool decode_uuid(std::string_view text, uuid& out) noexcept {
   if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' ||
       text[23] != '-') {
     return false;
   }
-  constexpr std::size_t first_digit[16] = {0,  2,  4,  6,  9,  11, 14, 16,
-                                           19, 21, 24, 26, 28, 30, 32, 34};
-  unsigned invalid = 0;
-  for (std::size_t i = 0; i < 16; ++i) {
-    const std::uint8_t high = hex_digits.value[static_cast<unsigned char>(text[first_digit[i]])];
-    const std::uint8_t low = hex_digits.value[static_cast<unsigned char>(text[first_digit[i] + 1])];
-    invalid |= high | low;
-    out.bytes[i] = static_cast<std::uint8_t>(high << 4 | low);
-  }
-  return (invalid & 0x10) == 0;
+  const char* p = text.data();
+  const std::uint64_t words[4] = {
+      load_little_endian(p, 8),
+      load_little_endian(p + 9, 4) | load_little_endian(p + 14, 4) << 32,
+      load_little_endian(p + 19, 4) | load_little_endian(p + 24, 4) << 32,
+      load_little_endian(p + 28, 8),
+  };
+  std::uint8_t* bytes = out.bytes.data();
+  // `&` rather than `&&`: all four words are decoded without a branch between them.
+  return decode_hex8(words[0], bytes) & decode_hex8(words[1], bytes + 4) &
+         decode_hex8(words[2], bytes + 8) & decode_hex8(words[3], bytes + 12);
 }
 
 // The characters of a string value as they stand in the body, quotes stripped, without
@@ -291,91 +347,111 @@ inline bool consume_string(od::value& value) noexcept {
   return value.get_raw_json_string().get(consumed) == simdjson::SUCCESS;
 }
 
-// Typed reads, one overload per member type that payload fields may have.
+#if defined(__GNUC__) || defined(__clang__)
+#define MEGAPORT_WEBHOOKS_COLD __attribute__((cold, noinline))
+#elif defined(_MSC_VER)
+#define MEGAPORT_WEBHOOKS_COLD __declspec(noinline)
+#else
+#define MEGAPORT_WEBHOOKS_COLD
+#endif
+
+// Typed reads, one overload per member type that payload fields may have. Each answers true,
+// or false with the details in `failure`: a bool comes back in a register, where a returned
+// `error` would be written to memory and read back on every field.
 struct field_reader {
   od::document& doc;
   int depth;  // of the object whose members are read
+  error& failure;
+  bool escapes;  // whether the body has a backslash anywhere
 
-  error read(od::value& value, std::string_view& out) noexcept {
-    if (auto code = value.get_string().get(out)) return read_failure(code, value, "a string");
-    return {};
+  // Out of line, so that the error's construction stays off the path of valid bodies.
+  MEGAPORT_WEBHOOKS_COLD bool fail(error e) noexcept {
+    failure = e;
+    return false;
   }
 
-  error read(od::value& value, std::int64_t& out) noexcept {
+  MEGAPORT_WEBHOOKS_COLD bool fail(simdjson::error_code code, od::value& value,
+                                   std::string_view expected) noexcept {
+    return fail(read_failure(code, value, expected));
+  }
+
+  bool check(od::value& value, int value_depth) noexcept {
+    const errc e = validate(value, value_depth, escapes);
+    return e == errc::ok || fail(error{e});
+  }
+
+  bool read(od::value& value, std::string_view& out) noexcept {
+    if (auto code = value.get_string().get(out)) return fail(code, value, "a string");
+    return true;
+  }
+
+  bool read(od::value& value, std::int64_t& out) noexcept {
     auto code = value.get_int64().get(out);
-    if (code == simdjson::SUCCESS) return {};
+    if (code == simdjson::SUCCESS) return true;
 
     // An integer literal too large for 64 bits is out of range, not of the wrong type.
     const std::string_view token = value.raw_json_token();
     if (code == simdjson::INCORRECT_TYPE && is_integer_literal(token)) {
-      return {errc::out_of_range};
+      return fail(error{errc::out_of_range});
     }
-    return read_failure(code, value, "an integer");
+    return fail(code, value, "an integer");
   }
 
-  error read(od::value& value, bool& out) noexcept {
-    if (auto code = value.get_bool().get(out)) return read_failure(code, value, "a boolean");
-    return {};
+  bool read(od::value& value, bool& out) noexcept {
+    if (auto code = value.get_bool().get(out)) return fail(code, value, "a boolean");
+    return true;
   }
 
-  error read(od::value& value, double& out) noexcept {
+  bool read(od::value& value, double& out) noexcept {
     auto code = value.get_double().get(out);
-    if (code == simdjson::SUCCESS) return {};
+    if (code == simdjson::SUCCESS) return true;
 
     // A well-formed number that no double holds, such as 1e400, is out of range.
     if (code == simdjson::NUMBER_ERROR && is_number_literal(value.raw_json_token())) {
-      return {errc::out_of_range};
+      return fail(error{errc::out_of_range});
     }
-    return read_failure(code, value, "a number");
+    return fail(code, value, "a number");
   }
 
-  error read(od::value& value, uuid& out) noexcept {
+  bool read(od::value& value, uuid& out) noexcept {
     // A UUID has no escapes: decoded where it stands when it is one, read normally otherwise.
-    if (decode_uuid(peek_string(value), out) && consume_string(value)) return {};
+    if (decode_uuid(peek_string(value), out) && consume_string(value)) return true;
 
     std::string_view text;
-    if (auto code = value.get_string().get(text)) return read_failure(code, value, "a UUID");
-    if (!decode_uuid(text, out)) return {errc::invalid_uuid};
-    return {};
+    if (auto code = value.get_string().get(text)) return fail(code, value, "a UUID");
+    return decode_uuid(text, out) || fail(error{errc::invalid_uuid});
   }
 
-  error read(od::value& value, utc_time& out) noexcept {
+  bool read(od::value& value, utc_time& out) noexcept {
     // An RFC 3339 date-time has no escapes either.
-    auto parsed = parse_timestamp(peek_string(value));
-    if (parsed && consume_string(value)) {
-      out = *parsed;
-      return {};
-    }
+    if (decode_timestamp(peek_string(value), out) && consume_string(value)) return true;
 
     std::string_view text;
     if (auto code = value.get_string().get(text)) {
-      return read_failure(code, value, "an RFC 3339 date-time");
+      return fail(code, value, "an RFC 3339 date-time");
     }
-    parsed = parse_timestamp(text);
-    if (!parsed) return parsed.failure();
-    out = *parsed;
-    return {};
+    return decode_timestamp(text, out) || fail(error{errc::invalid_timestamp});
   }
 
-  error read(od::value& value, raw_json& out) noexcept {
+  bool read(od::value& value, raw_json& out) noexcept {
     od::json_type type{};
-    if (auto code = value.type().get(type)) return malformed(code);
+    if (auto code = value.type().get(type)) return fail(malformed(code));
 
     // On demand leaves the iterator on a scalar once read, so only a container's end is found
     // from where the iterator stands; a scalar is its own token.
     const bool container = type == od::json_type::object || type == od::json_type::array;
     const std::string_view first = container ? value.raw_json_token() : trimmed_token(value);
-    if (error e = validate(value, depth + 1)) return e;
+    if (!check(value, depth + 1)) return false;
     out.text = container ? span_to(first.data(), doc) : first;
-    return out.text.empty() ? error{errc::invalid_json} : error{};
+    return !out.text.empty() || fail(error{errc::invalid_json});
   }
 
   template <class T>
-  error read(od::value& value, std::optional<T>& out) noexcept {
+  bool read(od::value& value, std::optional<T>& out) noexcept {
     bool is_null = false;
     if (value.is_null().get(is_null) == simdjson::SUCCESS && is_null) {
       out.reset();
-      return {};
+      return true;
     }
     out.emplace();
     return read(value, *out);
@@ -383,84 +459,87 @@ struct field_reader {
 
   // Reads the object `value` into `out`, each field by its spec, unknown fields validated.
   template <class Payload>
-  error read_payload(od::value& value, Payload& out, std::string_view scope) noexcept {
+  bool read_payload(od::value& value, Payload& out, std::string_view scope) noexcept {
     od::object object;
     if (auto code = value.get_object().get(object)) {
       error e = read_failure(code, value, "an object");
       if (e.code == errc::wrong_type) e.code = errc::not_an_object;
       e.subject = scope;
-      return e;
+      return fail(e);
     }
 
-    field_reader members{doc, depth + 1};
+    field_reader members{doc, depth + 1, failure, escapes};
     return members.read_fields(object, out, scope);
   }
 
  private:
   // Reads the members of `object`, which sits at this reader's depth.
   template <class Payload>
-  error read_fields(od::object& object, Payload& out, std::string_view scope) noexcept {
+  bool read_fields(od::object& object, Payload& out, std::string_view scope) noexcept {
     constexpr auto& fields = payload_traits<Payload>::fields;
     constexpr std::size_t count = field_count<Payload>;
     static_assert(count <= 64, "a payload type has at most 64 fields");
     std::uint64_t seen = 0;
 
     for (auto item : object) {
-      if (auto code = item.error()) return malformed(code);
+      if (auto code = item.error()) return fail(malformed(code));
       od::field& field = item.value_unsafe();
       const raw_key raw{field.key().raw()};
 
-      error e;
-      bool known =
-          read_known(fields, raw, field.value(), out, seen, e, std::make_index_sequence<count>{});
-      if (!known) {
+      // -1: no field of that name; otherwise whether its read succeeded.
+      int known =
+          read_known(fields, raw, field.value(), out, seen, std::make_index_sequence<count>{});
+      if (known < 0 && escapes) {
         // Not a plain known name: check its escapes, and match it again if it had any.
         std::string_view key;
-        if (auto code = key_of(field, key)) return malformed(code);
+        if (auto code = key_of(field, key)) return fail(malformed(code));
         if (key.data() != raw.raw) {
-          known = read_known(fields, key, field.value(), out, seen, e,
-                             std::make_index_sequence<count>{});
+          known =
+              read_known(fields, key, field.value(), out, seen, std::make_index_sequence<count>{});
         }
       }
-      if (!known) e = validate(field.value(), depth + 1);
-      if (e) {
-        if (e.scope.empty()) e.scope = scope;
-        return e;
+      const bool ok = known < 0 ? check(field.value(), depth + 1) : known == 1;
+      if (!ok) {
+        if (failure.scope.empty()) failure.scope = scope;
+        return false;
       }
     }
 
     return check_required(fields, seen, scope, std::make_index_sequence<count>{});
   }
 
-  // Reads `key` into its member if it names one; false when it names none.
   template <class Fields, class Key, class Payload, std::size_t... I>
-  bool read_known(const Fields& fields, const Key& key, od::value& value, Payload& out,
-                  std::uint64_t& seen, error& result, std::index_sequence<I...>) noexcept {
-    return ((key == std::get<I>(fields).name
-                 ? (result = read_one<I>(std::get<I>(fields), value, out, seen), true)
-                 : false) ||
-            ...);
+  int read_known(const Fields& fields, const Key& key, od::value& value, Payload& out,
+                 std::uint64_t& seen, std::index_sequence<I...>) noexcept {
+    int result = -1;
+    static_cast<void>(((key == std::get<I>(fields).name
+                            ? (result = read_one<I>(std::get<I>(fields), value, out, seen), true)
+                            : false) ||
+                       ...));
+    return result;
   }
 
   template <std::size_t I, class Spec, class Payload>
-  error read_one(const Spec& spec, od::value& value, Payload& out, std::uint64_t& seen) noexcept {
+  int read_one(const Spec& spec, od::value& value, Payload& out, std::uint64_t& seen) noexcept {
     constexpr std::uint64_t bit = std::uint64_t{1} << I;
-    error e = (seen & bit) ? error{errc::duplicate_field} : read(value, out.*(spec.member));
+    const bool ok =
+        (seen & bit) ? fail(error{errc::duplicate_field}) : read(value, out.*(spec.member));
     seen |= bit;
-    if (e) e.subject = spec.name;
-    return e;
+    if (!ok) failure.subject = spec.name;
+    return ok ? 1 : 0;
   }
 
   template <class Fields, std::size_t... I>
-  static error check_required(const Fields& fields, std::uint64_t seen, std::string_view scope,
-                              std::index_sequence<I...>) noexcept {
-    error result{};
+  bool check_required(const Fields& fields, std::uint64_t seen, std::string_view scope,
+                      std::index_sequence<I...>) noexcept {
+    bool missing = false;
     static_cast<void>(
         ((!is_optional_member(std::get<I>(fields)) && !(seen & (std::uint64_t{1} << I))
-              ? (result = error{errc::missing_field, scope, std::get<I>(fields).name}, true)
+              ? (missing = true, fail(error{errc::missing_field, scope, std::get<I>(fields).name}),
+                 true)
               : false) ||
          ...));
-    return result;
+    return !missing;
   }
 
   template <class Payload, class Member>
