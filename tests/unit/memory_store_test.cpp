@@ -441,6 +441,8 @@ TEST_CASE("memory store: 200,000 ids: probing, deletion and sweeping keep every 
   mw::manual_clock clock;
   auto options = options_with(clock);
   options.max_ids = 250'000;
+  // Tables this size are mapped for huge pages unless told otherwise: both ways must hold.
+  options.huge_pages = GENERATE(true, false);
   mw::memory_store store(options);
   constexpr int count = 200'000;
 

@@ -323,9 +323,8 @@ inline bool decode_uuid(std::string_view text, uuid& out) noexcept {
       load_little_endian(p + 28, 8),
   };
   std::uint8_t* bytes = out.bytes.data();
-  // `&` rather than `&&`: all four words are decoded without a branch between them.
-  return decode_hex8(words[0], bytes) & decode_hex8(words[1], bytes + 4) &
-         decode_hex8(words[2], bytes + 8) & decode_hex8(words[3], bytes + 12);
+  return decode_hex8(words[0], bytes) && decode_hex8(words[1], bytes + 4) &&
+         decode_hex8(words[2], bytes + 8) && decode_hex8(words[3], bytes + 12);
 }
 
 // The characters of a string value as they stand in the body, quotes stripped, without
