@@ -201,3 +201,43 @@ TEST_CASE("format_timestamp fits the documented size", "[timestamp]") {
   CHECK(written.size() <= mw::timestamp_text_size);
   CHECK(written == text);
 }
+
+TEST_CASE("every byte of the fixed part is checked, whatever it is replaced with", "[timestamp]") {
+  // Each position of `2024-02-29T23:59:58Z` takes each byte value. A character-by-character
+  // reading decides what must happen: digits only where digits stand, the separators the
+  // grammar allows, and the calendar's and the clock's ranges.
+  const std::string base = "2024-02-29T23:59:58Z";
+  auto reference = [](const std::string& text) {
+    for (std::size_t i = 0; i < 19; ++i) {
+      const char c = text[i];
+      const bool digit = c >= '0' && c <= '9';
+      if (i == 4 || i == 7) {
+        if (c != '-') return false;
+      } else if (i == 10) {
+        if (c != 'T' && c != 't' && c != ' ') return false;
+      } else if (i == 13 || i == 16) {
+        if (c != ':') return false;
+      } else if (!digit) {
+        return false;
+      }
+    }
+    auto number = [&text](std::size_t at, std::size_t count) {
+      return std::stoi(text.substr(at, count));
+    };
+    const int year = number(0, 4), month = number(5, 2), day = number(8, 2);
+    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    const int lengths[] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    // A utc_time holds 1677-09-21 to 2262-04-11; no year these changes make is on either edge.
+    return year >= 1678 && year <= 2261 && month >= 1 && month <= 12 && day >= 1 && day <= lengths[month - 1] &&
+           number(11, 2) <= 23 && number(14, 2) <= 59 && number(17, 2) <= 59;
+  };
+
+  for (std::size_t pos = 0; pos < 19; ++pos) {
+    for (int c = 0; c < 256; ++c) {
+      std::string text = base;
+      text[pos] = static_cast<char>(c);
+      INFO("position " << pos << ", byte " << c);
+      REQUIRE(mw::parse_timestamp(text).has_value() == reference(text));
+    }
+  }
+}

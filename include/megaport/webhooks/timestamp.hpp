@@ -9,6 +9,7 @@
 #include <limits>
 #include <string_view>
 
+#include "detail/words.hpp"
 #include "result.hpp"
 
 MEGAPORT_WEBHOOKS_NAMESPACE_BEGIN
@@ -55,6 +56,17 @@ constexpr unsigned days_in_month(unsigned year, unsigned month) noexcept {
   return month == 2 && is_leap_year(year) ? 29 : lengths[month - 1];
 }
 
+// Pairs of decimal digits in a little-endian word: byte i of `pairs` becomes 10 × digit i +
+// digit i + 1 for the digit bytes `mask` marks (0xff each); false when one is no digit. A
+// digit's byte is 0 to 9 once '0' is taken away; adding 0x76 sets the top bit of any other.
+inline bool decimal_pairs(std::uint64_t word, std::uint64_t mask, std::uint64_t& pairs) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101;
+  const std::uint64_t digits = (word ^ ones * '0') & mask;
+  if ((((digits + ones * 0x76) | digits) & ones * 0x80) != 0) return false;
+  pairs = digits * 10 + (digits >> 8);
+  return true;
+}
+
 // Reads exactly `count` decimal digits at `pos`; false if any is not a digit.
 constexpr bool read_digits(std::string_view text, std::size_t pos, std::size_t count,
                            unsigned& out) noexcept {
@@ -78,23 +90,35 @@ inline bool decode_timestamp(std::string_view text, utc_time& out) noexcept {
   constexpr bool invalid = false;
   if (text.size() < 20) return invalid;
 
-  // The fixed part, `YYYY-MM-DDTHH:MM:SS`, read in one pass that only notes a bad character.
-  bool bad = false;
-  auto digit = [&text, &bad](std::size_t i) noexcept {
-    const unsigned value = static_cast<unsigned>(static_cast<unsigned char>(text[i])) - '0';
-    bad |= value > 9;
-    return value;
+  // The fixed part, `YYYY-MM-DDTHH:MM:SS`, as three overlapping words of eight bytes.
+  const std::uint64_t date = load_little_endian(text.data(), 8);       // YYYY-MM-
+  const std::uint64_t time = load_little_endian(text.data() + 8, 8);   // DDTHH:MM
+  const std::uint64_t tail = load_little_endian(text.data() + 11, 8);  // HH:MM:SS
+  constexpr std::uint64_t date_digits = 0x00ffff00ffffffff, time_digits = 0xffff00ffff00ffff;
+  constexpr std::uint64_t tail_digits = 0xffff000000000000;
+  std::uint64_t date_pairs = 0, time_pairs = 0, tail_pairs = 0;
+  if (!decimal_pairs(date, date_digits, date_pairs) ||
+      !decimal_pairs(time, time_digits, time_pairs) ||
+      !decimal_pairs(tail, tail_digits, tail_pairs)) {
+    return invalid;
+  }
+
+  const auto separator = static_cast<char>(time >> 16 & 0xff);
+  const bool separators =
+      (date & ~date_digits) == (std::uint64_t{'-'} << 32 | std::uint64_t{'-'} << 56) &&
+      (time & ~time_digits & ~(std::uint64_t{0xff} << 16)) == std::uint64_t{':'} << 40 &&
+      (tail >> 40 & 0xff) == ':' && (separator == 'T' || separator == 't' || separator == ' ');
+  if (!separators) return invalid;
+
+  auto pair = [](std::uint64_t pairs, int byte) noexcept {
+    return static_cast<unsigned>(pairs >> (8 * byte) & 0xff);
   };
-  const unsigned year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
-  const unsigned month = digit(5) * 10 + digit(6);
-  const unsigned day = digit(8) * 10 + digit(9);
-  const unsigned hour = digit(11) * 10 + digit(12);
-  const unsigned minute = digit(14) * 10 + digit(15);
-  const unsigned second = digit(17) * 10 + digit(18);
-  const char separator = text[10];
-  bad |= text[4] != '-' || text[7] != '-' || text[13] != ':' || text[16] != ':' ||
-         (separator != 'T' && separator != 't' && separator != ' ');
-  if (bad) return invalid;
+  const unsigned year = pair(date_pairs, 0) * 100 + pair(date_pairs, 2);
+  const unsigned month = pair(date_pairs, 5);
+  const unsigned day = pair(time_pairs, 0);
+  const unsigned hour = pair(time_pairs, 3);
+  const unsigned minute = pair(time_pairs, 6);
+  const unsigned second = pair(tail_pairs, 6);
 
   if (month < 1 || month > 12 || day < 1 || day > detail::days_in_month(year, month) || hour > 23 ||
       minute > 59 || second > 59) {
