@@ -27,8 +27,8 @@
 #include "uuid.hpp"
 
 /// Default for `memory_store_options::max_ids`: how many ids a store remembers at most.
-/// UUID ids cost about 36 bytes each at the bound, so the default reserves about 36 MB of address
-/// space; the operating system makes pages resident as ids arrive.
+/// UUID ids cost about 36 bytes each at the bound, so the default reserves about 36 MB (resident
+/// from the start on Linux, see `memory_store_options::huge_pages`).
 #ifndef MEGAPORT_WEBHOOKS_MEMORY_STORE_MAX_IDS
 #define MEGAPORT_WEBHOOKS_MEMORY_STORE_MAX_IDS 1000000
 #endif
@@ -69,8 +69,9 @@ struct memory_store_options {
   /// Asks Linux for transparent huge pages for the tables (elsewhere, or when the system
   /// refuses, ordinary pages are used). Claims land at random across tables far larger than the
   /// caches, and with 4 KiB pages nearly every claim also misses the TLB.
-  /// \note With huge pages the tables become resident 2 MiB at a time, so a store soon holds
-  /// its whole reservation (about 36 bytes per `max_ids`) in memory, however few ids it has.
+  /// \note The tables are then made resident when the store is built (about 36 bytes per
+  /// `max_ids`, cleared by the kernel in some milliseconds per hundred megabytes), so that no
+  /// claim waits for a page; without huge pages they become resident as ids arrive.
   bool huge_pages = true;
 };
 
@@ -217,6 +218,10 @@ class slot_arena {
       if (base == MAP_FAILED) return false;
       const auto start = (reinterpret_cast<std::uintptr_t>(base) + huge - 1) & ~(huge - 1);
       ::madvise(reinterpret_cast<void*>(start), bytes, MADV_HUGEPAGE);  // advice only
+
+      // Touched now, so that no delivery waits for the kernel to clear a 2 MiB page.
+      for (std::size_t offset = 0; offset < bytes; offset += 4096)
+        static_cast<volatile char*>(reinterpret_cast<void*>(start))[offset] = 0;
       mapped_ = base;
       mapped_size_ = bytes + huge;
       slots_ = reinterpret_cast<store_slot*>(start);
