@@ -1,6 +1,5 @@
 // UUIDs: the one accepted form, in any case, and its canonical lowercase text.
 
-#include <megaport/webhooks/detail/json.hpp>
 #include <megaport/webhooks/uuid.hpp>
 
 #include <string>
@@ -90,6 +89,23 @@ TEST_CASE("the parser's word-at-a-time decoder agrees with parse_uuid on every b
       INFO("position " << pos << ", byte " << c);
       REQUIRE(ok == expected.has_value());
       if (ok) REQUIRE(decoded == *expected);
+    }
+  }
+}
+
+TEST_CASE("the lowercase-only decoder refuses exactly the uppercase letters", "[uuid]") {
+  const std::string lower = "0123abcd-4567-89ef-abcd-fedcba987654";
+  mw::uuid decoded;
+  CHECK(mw::detail::decode_uuid<false>(lower, decoded));
+  CHECK(decoded == *mw::parse_uuid(lower));
+  for (std::size_t pos = 0; pos < lower.size(); ++pos) {
+    if (lower[pos] == '-') continue;
+    for (char c : std::string("ABCDEF")) {
+      std::string text = lower;
+      text[pos] = c;
+      INFO(text);
+      CHECK_FALSE(mw::detail::decode_uuid<false>(text, decoded));
+      CHECK(mw::detail::decode_uuid<true>(text, decoded));
     }
   }
 }

@@ -394,13 +394,10 @@ inline memory_store::memory_store(memory_store_options options)
 }
 
 inline bool memory_store::parse_key(std::string_view id, uuid_key& key) const noexcept {
-  for (char c : id) {
-    if (c >= 'A' && c <= 'F') return false;
-  }
-
-  const auto parsed = parse_uuid(id);
-  if (!parsed) return false;
-  std::memcpy(key.words, parsed->bytes.data(), 16);
+  // Only the canonical lowercase text is kept as bytes; an uppercase UUID is another id.
+  uuid parsed;
+  if (!detail::decode_uuid<false>(id, parsed)) return false;
+  std::memcpy(key.words, parsed.bytes.data(), 16);
   return true;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "detail/words.hpp"
 #include "result.hpp"
 
 MEGAPORT_WEBHOOKS_NAMESPACE_BEGIN
@@ -75,5 +76,52 @@ constexpr int hex_value(char c) noexcept {
   }
   return out;
 }
+
+namespace detail {
+
+// Eight hex digits, read as one little-endian word, to their four bytes; false if any byte is
+// not a hex digit (with `AnyCase` false, not a digit or a lowercase letter). Every byte is tested
+// at once: with the top bit clear, adding a constant to a byte sets its top bit exactly when the
+// byte reaches a bound, and carries nothing onward.
+template <bool AnyCase>
+inline bool decode_hex8(std::uint64_t word, std::uint8_t* out) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101;
+  constexpr std::uint64_t tops = ones * 0x80;
+  const std::uint64_t lower = AnyCase ? word | ones * 0x20 : word;
+  const std::uint64_t digit = (word + ones * (0x80 - '0')) & ~(word + ones * (0x7f - '9'));
+  const std::uint64_t letter = (lower + ones * (0x80 - 'a')) & ~(lower + ones * (0x7f - 'f'));
+  if ((word & tops) != 0 || ((digit | letter) & tops) != tops) return false;
+
+  // A letter's value is its low nibble plus 9; then pairs of nibbles, then pairs of bytes.
+  std::uint64_t value = (word & ones * 0x0f) + (letter >> 7 & ones) * 9;
+  value = (value << 4 | value >> 8) & 0x00ff00ff00ff00ff;
+  value = (value | value >> 8) & 0x0000ffff0000ffff;
+  value = value | value >> 16;
+  store_little_endian32(static_cast<std::uint32_t>(value), out);
+  return true;
+}
+
+// The grammar of `parse_uuid` (8-4-4-4-12 hex digits, nothing else), decoded eight digits at a
+// time: the groups 4-4 in the middle are joined into words of eight. `parse_uuid` stays the
+// reference, usable at compile time; `AnyCase` false refuses uppercase letters.
+template <bool AnyCase = true>
+inline bool decode_uuid(std::string_view text, uuid& out) noexcept {
+  if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' ||
+      text[23] != '-') {
+    return false;
+  }
+  const char* p = text.data();
+  const std::uint64_t words[4] = {
+      load_little_endian(p, 8),
+      load_little_endian(p + 9, 4) | load_little_endian(p + 14, 4) << 32,
+      load_little_endian(p + 19, 4) | load_little_endian(p + 24, 4) << 32,
+      load_little_endian(p + 28, 8),
+  };
+  std::uint8_t* bytes = out.bytes.data();
+  return decode_hex8<AnyCase>(words[0], bytes) && decode_hex8<AnyCase>(words[1], bytes + 4) &&
+         decode_hex8<AnyCase>(words[2], bytes + 8) && decode_hex8<AnyCase>(words[3], bytes + 12);
+}
+
+}  // namespace detail
 
 MEGAPORT_WEBHOOKS_NAMESPACE_END

@@ -18,7 +18,6 @@
 #include "../payload.hpp"
 #include "../timestamp.hpp"
 #include "../uuid.hpp"
-#include "words.hpp"
 
 #ifndef MEGAPORT_WEBHOOKS_MAX_JSON_DEPTH
 /// Deepest nesting accepted in a body; the top-level object is depth 1. User's value wins.
@@ -251,45 +250,6 @@ inline std::string_view trimmed_token(od::value& value) noexcept {
 inline bool at_end(od::document& doc) noexcept {
   const char* location = nullptr;
   return doc.current_location().get(location) == simdjson::OUT_OF_BOUNDS;
-}
-
-// Eight hex digits, read as one little-endian word, to their four bytes; false if any byte is
-// not a hex digit. Every byte is tested at once: with the top bit clear, adding a constant to
-// a byte sets its top bit exactly when the byte reaches a bound, and carries nothing onward.
-inline bool decode_hex8(std::uint64_t word, std::uint8_t* out) noexcept {
-  constexpr std::uint64_t ones = 0x0101010101010101;
-  constexpr std::uint64_t tops = ones * 0x80;
-  const std::uint64_t lower = word | ones * 0x20;
-  const std::uint64_t digit = (word + ones * (0x80 - '0')) & ~(word + ones * (0x7f - '9'));
-  const std::uint64_t letter = (lower + ones * (0x80 - 'a')) & ~(lower + ones * (0x7f - 'f'));
-  if ((word & tops) != 0 || ((digit | letter) & tops) != tops) return false;
-
-  // A letter's value is its low nibble plus 9; then pairs of nibbles, then pairs of bytes.
-  std::uint64_t value = (word & ones * 0x0f) + (letter >> 7 & ones) * 9;
-  value = (value << 4 | value >> 8) & 0x00ff00ff00ff00ff;
-  value = (value | value >> 8) & 0x0000ffff0000ffff;
-  value = value | value >> 16;
-  store_little_endian32(static_cast<std::uint32_t>(value), out);
-  return true;
-}
-
-// The grammar of `parse_uuid` (8-4-4-4-12 hex digits in any case, nothing else), decoded eight
-// digits at a time: the groups 4-4 in the middle are joined into words of eight.
-inline bool decode_uuid(std::string_view text, uuid& out) noexcept {
-  if (text.size() != 36 || text[8] != '-' || text[13] != '-' || text[18] != '-' ||
-      text[23] != '-') {
-    return false;
-  }
-  const char* p = text.data();
-  const std::uint64_t words[4] = {
-      load_little_endian(p, 8),
-      load_little_endian(p + 9, 4) | load_little_endian(p + 14, 4) << 32,
-      load_little_endian(p + 19, 4) | load_little_endian(p + 24, 4) << 32,
-      load_little_endian(p + 28, 8),
-  };
-  std::uint8_t* bytes = out.bytes.data();
-  return decode_hex8(words[0], bytes) && decode_hex8(words[1], bytes + 4) &&
-         decode_hex8(words[2], bytes + 8) && decode_hex8(words[3], bytes + 12);
 }
 
 // The characters of a string value as they stand in the body, quotes stripped, without
