@@ -69,6 +69,41 @@ TEST_CASE("a valid delivery is processed once and its retry acknowledged", "[rec
   CHECK(f.handled == 1);
 }
 
+TEST_CASE("an id in uppercase is the same delivery as its lowercase text", "[receiver]") {
+  fixture f;
+  const std::string upper = "34EE661A-18F0-4C30-8A73-E2D7E0AB641D";
+  const auto first = f.send(f.build(delivery_builder::login_failure().id(upper)));
+  CHECK(first.outcome() == mw::outcome::processed);
+
+  const auto retry =
+      f.send(f.build(delivery_builder::login_failure().id("34ee661a-18F0-4c30-8a73-e2d7e0ab641d")));
+  CHECK(retry.outcome() == mw::outcome::duplicate);
+  CHECK(f.handled == 1);
+}
+
+TEST_CASE("delivery ids are kept in canonical form", "[receiver][headers]") {
+  using mw::id_format;
+  const auto lower =
+      mw::delivery_id::parse("0123abcd-4567-89ef-abcd-fedcba987654", id_format::uuid);
+  REQUIRE(lower);
+  CHECK(lower->view() == "0123abcd-4567-89ef-abcd-fedcba987654");
+
+  const auto upper =
+      mw::delivery_id::parse("0123ABCD-4567-89EF-aBcD-FEDCBA987654", id_format::uuid);
+  REQUIRE(upper);
+  CHECK(upper->view() == "0123abcd-4567-89ef-abcd-fedcba987654");
+
+  for (const char* bad :
+       {"", "0123abcd-4567-89ef-abcd-fedcba98765", "0123abcd_4567-89ef-abcd-fedcba987654",
+        "0123abcg-4567-89ef-abcd-fedcba987654", "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"}) {
+    INFO(bad);
+    CHECK_FALSE(mw::delivery_id::parse(bad, id_format::uuid));
+  }
+  const auto any = mw::delivery_id::parse("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", id_format::any);
+  REQUIRE(any);
+  CHECK(any->view() == "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W");
+}
+
 TEST_CASE("a retry with a fresh timestamp is still a duplicate", "[receiver]") {
   fixture f;
   auto builder = delivery_builder::login_failure().id("d4f5a6b7-c8d9-4e0f-a1b2-c3d4e5f6a7b8");

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "request.hpp"
@@ -39,12 +40,17 @@ class delivery_id {
   [[nodiscard]] error assign(std::string_view text, id_format format) noexcept {
     const error malformed{errc::malformed_header, {}, "webhook-id"};
     if (format == id_format::uuid) {
-      auto parsed = parse_uuid(text);
-      if (!parsed) return malformed;
-      const auto canonical = parsed->text();
-      for (std::size_t i = 0; i < canonical.chars.size(); ++i)
-        chars_[i] = canonical.chars[i];
-      size_ = canonical.chars.size();
+      // Lowercase text is canonical already; only an uppercase id is written out again.
+      uuid parsed;
+      if (detail::decode_uuid<false>(text, parsed)) {
+        std::memcpy(chars_.data(), text.data(), text.size());
+      } else if (detail::decode_uuid<true>(text, parsed)) {
+        const auto canonical = parsed.text();
+        std::memcpy(chars_.data(), canonical.chars.data(), canonical.chars.size());
+      } else {
+        return malformed;
+      }
+      size_ = text.size();
       return {};
     }
 
