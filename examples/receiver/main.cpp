@@ -2,6 +2,7 @@
 // Verifies, dedupes and processes deliveries, appends each processed event to a JSON-lines
 // file, and logs one line per delivery on stderr with no personal data in it.
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -270,29 +271,42 @@ std::unique_ptr<net::ssl::context> make_tls(const settings& s) {
   return tls;
 }
 
-// Serves on `threads` threads until a stop signal, then lets every request under way be
-// answered before it returns.
+// Serves until a stop signal, then lets every request under way be answered before it returns.
+// Each thread runs an io_context of its own (`serving` holds them, the acceptor is on the
+// first), and connections are spread over them in turn: a session never changes thread, so it
+// needs no strand, and no thread waits on another's lock.
 template <class Stream>
-void serve(net::io_context& io, tcp::acceptor& acceptor, receiver_type& receiver,
-           const mw::adapters::beast_session_options& options,
-           std::function<Stream(tcp::socket)> make_stream, unsigned threads,
-           const sigset_t& stop_signals) {
+void serve(std::vector<std::unique_ptr<net::io_context>>& serving, tcp::acceptor& acceptor,
+           receiver_type& receiver, const mw::adapters::beast_session_options& options,
+           std::function<Stream(tcp::socket)> make_stream, const sigset_t& stop_signals) {
   mw::adapters::beast_listener<receiver_type, Stream> listener(acceptor, receiver, options,
                                                                std::move(make_stream));
+  std::vector<net::any_io_executor> executors;
+  using work_guard = net::executor_work_guard<net::io_context::executor_type>;
+  std::vector<work_guard> keep_running;  // until the stop: a context may have no session yet
+  for (auto& context : serving) {
+    executors.push_back(context->get_executor());
+    keep_running.push_back(net::make_work_guard(*context));
+  }
+  listener.spread_over(std::move(executors));
   listener.start();
 
   std::atomic<bool> signalled{false};
-  std::thread stopper([&listener, &stop_signals, &signalled] {
+  std::thread stopper([&listener, &stop_signals, &signalled, &keep_running] {
     int signal = 0;
     sigwait(&stop_signals, &signal);
     signalled = true;
-    listener.stop();
+    listener.stop([&keep_running] {
+      for (auto& guard : keep_running)
+        guard.reset();
+    });
   });
 
   std::vector<std::thread> others;
-  for (unsigned i = 1; i < threads; ++i)
-    others.emplace_back([&io] { io.run(); });
-  io.run();  // returns once the listener stopped and its sessions ended
+  for (std::size_t i = 1; i < serving.size(); ++i) {
+    others.emplace_back([context = serving[i].get()] { context->run(); });
+  }
+  serving.front()->run();  // each run returns once its sessions have ended after the stop
   for (auto& other : others)
     other.join();
 
@@ -443,13 +457,15 @@ int main(int argc, char** argv) {
     if (!tls) return fail("cannot use --tls-cert/--tls-key: not a valid pair");
   }
 
-  const unsigned threads = serving_threads(s);
-  net::io_context io(static_cast<int>(threads));
-  tcp::acceptor acceptor(io);
+  std::vector<std::unique_ptr<net::io_context>> serving;
+  for (unsigned i = serving_threads(s); i > 0; --i) {
+    serving.push_back(std::make_unique<net::io_context>(1));  // 1: run by one thread
+  }
+  tcp::acceptor acceptor(*serving.front());
   if (!listen_on(acceptor, host, port)) return fail("cannot listen on " + s.listen);
 
-  mw::adapters::beast_session_options serving;
-  serving.path = s.path;
+  mw::adapters::beast_session_options session_options;
+  session_options.path = s.path;
 
 #if RECEIVER_WITH_SQLITE
   std::unique_ptr<mw::inbox_workers<receiver_type>> workers;
@@ -471,13 +487,12 @@ int main(int argc, char** argv) {
   if (tls) {
     using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
     serve<tls_stream>(
-        io, acceptor, receiver, serving,
-        [&tls](tcp::socket socket) { return tls_stream(std::move(socket), *tls); }, threads,
-        stop_signals);
+        serving, acceptor, receiver, session_options,
+        [&tls](tcp::socket socket) { return tls_stream(std::move(socket), *tls); }, stop_signals);
   } else {
     serve<boost::beast::tcp_stream>(
-        io, acceptor, receiver, serving,
-        [](tcp::socket socket) { return boost::beast::tcp_stream(std::move(socket)); }, threads,
+        serving, acceptor, receiver, session_options,
+        [](tcp::socket socket) { return boost::beast::tcp_stream(std::move(socket)); },
         stop_signals);
   }
 

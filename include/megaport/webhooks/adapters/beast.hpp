@@ -351,7 +351,8 @@ void beast_accept(boost::asio::ip::tcp::acceptor& acceptor, Receiver& receiver,
 }
 
 /// Accepts connections on a listening `acceptor`, each served by a `beast_session<Receiver,
-/// Stream>` on a strand of its own (any number of threads may run the io_context), and stops
+/// Stream>` on a strand of its own (any number of threads may run the io_context) or on the
+/// io_contexts given to `spread_over`, and stops
 /// gracefully: `stop()` closes the acceptor and the idle connections, and lets each request
 /// under way be answered, after which the io_context runs out of work.
 ///
@@ -376,14 +377,23 @@ class beast_listener {
         make_stream_(std::move(make_stream)),
         strand_(boost::asio::make_strand(acceptor.get_executor())) {}
 
-  /// Starts accepting; the connections are served by whichever threads run the io_context.
+  /// Spreads the sessions over `executors` in turn, instead of a strand each on the acceptor's
+  /// io_context: give each an io_context of its own run by one thread, and the sessions need
+  /// no strand. Call before `start()`.
+  void spread_over(std::vector<boost::asio::any_io_executor> executors) {
+    executors_ = std::move(executors);
+  }
+
+  /// Starts accepting.
   void start() {
     boost::asio::post(strand_, [this] { accept(); });
   }
 
-  /// Stops accepting and ends every session gracefully; callable from any thread.
-  void stop() {
-    boost::asio::post(strand_, [this] {
+  /// Stops accepting and ends every session gracefully; callable from any thread. `told`, if
+  /// given, runs once the acceptor is closed and every session has been asked to stop (the time
+  /// to let go of the work guards of the io_contexts in `spread_over`).
+  void stop(std::function<void()> told = {}) {
+    boost::asio::post(strand_, [this, told = std::move(told)] {
       stopping_ = true;
       boost::beast::error_code ignored;
       acceptor_.close(ignored);
@@ -391,6 +401,7 @@ class beast_listener {
         if (auto session = known.lock()) session->stop();
       }
       sessions_.clear();
+      if (told) told();
     });
   }
 
@@ -402,7 +413,7 @@ class beast_listener {
   // Runs on the listener's strand, like everything that touches the acceptor or the sessions.
   void accept() {
     acceptor_.async_accept(
-        boost::asio::make_strand(acceptor_.get_executor()),
+        next_executor(),
         boost::asio::bind_executor(
             strand_, [this](boost::beast::error_code failure, boost::asio::ip::tcp::socket socket) {
               if (stopping_ || failure == boost::asio::error::operation_aborted) return;
@@ -414,11 +425,18 @@ class beast_listener {
   void serve(boost::asio::ip::tcp::socket socket) {
     boost::beast::error_code ignored;
     socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+    const auto executor = socket.get_executor();
     auto session =
         std::make_shared<session_type>(make_stream_(std::move(socket)), receiver_, options_);
     forget_ended();
     sessions_.push_back(session);
-    session->run();
+    boost::asio::post(executor, [session] { session->run(); });
+  }
+
+  boost::asio::any_io_executor next_executor() {
+    if (executors_.empty()) return boost::asio::make_strand(acceptor_.get_executor());
+    next_ = (next_ + 1) % executors_.size();
+    return executors_[next_];
   }
 
   // Drops the ended sessions once they could be half the list: amortised constant per accept.
@@ -436,6 +454,8 @@ class beast_listener {
   beast_session_options options_;
   stream_maker make_stream_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
+  std::vector<boost::asio::any_io_executor> executors_;
+  std::size_t next_ = 0;
   std::vector<std::weak_ptr<session_type>> sessions_;
   std::size_t sweep_at_ = 64;
   bool stopping_ = false;
