@@ -14,10 +14,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -165,6 +167,38 @@ struct beast_is_tls : std::false_type {};
 template <class Stream>
 struct beast_is_tls<Stream, std::void_t<decltype(Stream::server)>> : std::true_type {};
 
+// Appends `number` in decimal.
+inline void append_decimal(std::string& out, std::size_t number) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, number).ptr;
+  out.append(digits, static_cast<std::size_t>(end - digits));
+}
+
+// The answer as the bytes `beast_response` would serialise, written straight into `out` (whose
+// capacity a session reuses): a short answer needs none of Beast's serialiser machinery.
+inline void beast_reply(const response& answer, unsigned version, bool keep_alive,
+                        std::string& out) {
+  namespace http = boost::beast::http;
+  const auto status = static_cast<http::status>(answer.status());
+  out.assign(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  append_decimal(out, static_cast<std::size_t>(answer.status()));
+  out += ' ';
+  out += beast_view(http::obsolete_reason(status));
+  out += "\r\nContent-Type: ";
+  out += response::content_type();
+  if (!answer.allow().empty()) {
+    out += "\r\nAllow: ";
+    out += answer.allow();
+  }
+  // Only what differs from the version's default, as Beast's keep_alive() writes it.
+  if (version == 10 && keep_alive) out += "\r\nConnection: keep-alive";
+  if (version != 10 && !keep_alive) out += "\r\nConnection: close";
+  out += "\r\nContent-Length: ";
+  append_decimal(out, answer.body().size());
+  out += "\r\n\r\n";
+  out += answer.body();
+}
+
 }  // namespace detail
 
 /// Serves one connection: keep-alive requests to `path` go to the receiver, other paths answer
@@ -289,13 +323,13 @@ class beast_session : public std::enable_shared_from_this<beast_session<Receiver
     keep_alive = keep_alive && !stopping_;
     // A request line that failed to parse leaves no version: answer in HTTP/1.1.
     const unsigned version = parser_->get().version() == 10 ? 10 : 11;
-    message_ = beast_response(answer, version, keep_alive);
-    boost::beast::http::async_write(stream_, message_,
-                                    [self = this->shared_from_this(), keep_alive](
-                                        boost::beast::error_code failure, std::size_t) {
-                                      if (failure || !keep_alive) return self->close();
-                                      self->wait_request();
-                                    });
+    detail::beast_reply(answer, version, keep_alive, reply_);
+    boost::asio::async_write(stream_, boost::asio::buffer(reply_),
+                             [self = this->shared_from_this(), keep_alive](
+                                 boost::beast::error_code failure, std::size_t) {
+                               if (failure || !keep_alive) return self->close();
+                               self->wait_request();
+                             });
   }
 
   // Ends the sending side (TLS: with its close_notify), then reads and drops what the client
@@ -327,7 +361,7 @@ class beast_session : public std::enable_shared_from_this<beast_session<Receiver
   beast_session_options options_;
   boost::beast::flat_buffer buffer_;
   std::optional<parser_type> parser_;
-  boost::beast::http::response<boost::beast::http::string_body> message_;
+  std::string reply_;
   bool idle_ = false;      // waiting for a request or in the TLS handshake: a stop closes now
   bool stopping_ = false;  // no request after the one under way
   char scratch_[4096];
