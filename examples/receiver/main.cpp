@@ -297,8 +297,9 @@ void serve(std::vector<std::unique_ptr<net::io_context>>& serving, tcp::acceptor
     sigwait(&stop_signals, &signal);
     signalled = true;
     listener.stop([&keep_running] {
-      for (auto& guard : keep_running)
+      for (auto& guard : keep_running) {
         guard.reset();
+      }
     });
   });
 
@@ -307,8 +308,9 @@ void serve(std::vector<std::unique_ptr<net::io_context>>& serving, tcp::acceptor
     others.emplace_back([context = serving[i].get()] { context->run(); });
   }
   serving.front()->run();  // each run returns once its sessions have ended after the stop
-  for (auto& other : others)
+  for (auto& other : others) {
     other.join();
+  }
 
   if (!signalled) pthread_kill(stopper.native_handle(), SIGTERM);
   stopper.join();
