@@ -67,12 +67,13 @@ stage_noexcept() {
 }
 
 stage_clang() {
-  # What the asan stage (clang++, -Werror) did not build: the adapters' examples, unoptimised.
+  # What the asan stage (clang++, -Werror) did not build: the adapters' examples and the Beast
+  # adapter's test, unoptimised.
   cmake --preset clang >/dev/null
   build=build-clang
-  mapfile -t targets < <(existing_targets megaport-webhooks-example-beast \
-    megaport-webhooks-example-pistache megaport-webhooks-example-restinio \
-    megaport-webhooks-example-civetweb)
+  mapfile -t targets < <(existing_targets megaport-webhooks-beast-tests \
+    megaport-webhooks-example-beast megaport-webhooks-example-pistache \
+    megaport-webhooks-example-restinio megaport-webhooks-example-civetweb)
   [ "${#targets[@]}" -eq 0 ] || cmake --build build-clang --target "${targets[@]}" -j "$jobs"
 }
 

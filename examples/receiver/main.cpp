@@ -1,12 +1,16 @@
-// megaport-webhook-receiver: a webhook endpoint built on megaport-webhooks and cpp-httplib.
+// megaport-webhook-receiver: a webhook endpoint built on megaport-webhooks and Boost.Beast.
 // Verifies, dedupes and processes deliveries, appends each processed event to a JSON-lines
 // file, and logs one line per delivery on stderr with no personal data in it.
 
-#include <httplib.h>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <CLI/CLI.hpp>
 #include <megaport/webhooks.hpp>
-#include <megaport/webhooks/adapters/httplib.hpp>
+#include <megaport/webhooks/adapters/beast.hpp>
 #include <megaport/webhooks/json_writer.hpp>
 #include <megaport/webhooks/memory_store.hpp>
 #include <megaport/webhooks/receiver.hpp>
@@ -21,8 +25,11 @@
 #include <megaport/webhooks/signature.hpp>
 #endif
 
+#include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -43,6 +50,8 @@
 #endif
 
 namespace mw = megaport::webhooks;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
 
 namespace {
 
@@ -59,6 +68,7 @@ struct settings {
   std::string tls_cert;
   std::string tls_key;
   std::string inbox;
+  unsigned threads = 0;  // 0: chosen from the store (serving_threads)
   unsigned workers = 2;
   unsigned max_attempts = 10;
   std::string id_format = "uuid";
@@ -219,6 +229,93 @@ std::unique_ptr<mw::dedupe_store> make_store(const settings& s, std::string& pro
   return nullptr;
 }
 
+// The memory store never waits, so one thread a core serves best; the other stores and the inbox
+// wait on disk or network inside the handler, so more threads keep the others' requests going
+// (and give the inbox's group commit deliveries to share a transaction).
+unsigned serving_threads(const settings& s) {
+  if (s.threads != 0) return s.threads;
+  if (s.inbox.empty() && s.dedupe == "memory") {
+    return std::max(1u, std::thread::hardware_concurrency());
+  }
+  return 64;
+}
+
+// Opens, binds and listens on HOST:PORT; HOST may be a name, an IPv4 or an IPv6 address.
+bool listen_on(tcp::acceptor& acceptor, const std::string& host, int port) {
+  boost::system::error_code failure;
+  tcp::resolver resolver(acceptor.get_executor());
+  const auto found = resolver.resolve(
+      host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service, failure);
+  if (failure || found.empty()) return false;
+
+  const tcp::endpoint endpoint = found.begin()->endpoint();
+  acceptor.open(endpoint.protocol(), failure);
+  if (!failure) acceptor.set_option(net::socket_base::reuse_address(true), failure);
+  if (!failure) acceptor.bind(endpoint, failure);
+  if (!failure) acceptor.listen(net::socket_base::max_listen_connections, failure);
+  return !failure;
+}
+
+// A TLS 1.2+ server context with the certificate chain and its key, or nothing when the files
+// are not a certificate and its private key.
+std::unique_ptr<net::ssl::context> make_tls(const settings& s) {
+  auto tls = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+  boost::system::error_code failure;
+  tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                       net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                       net::ssl::context::no_tlsv1_1 | net::ssl::context::no_compression,
+                   failure);
+  if (!failure) tls->use_certificate_chain_file(s.tls_cert, failure);
+  if (!failure) tls->use_private_key_file(s.tls_key, net::ssl::context::pem, failure);
+  if (failure || SSL_CTX_check_private_key(tls->native_handle()) != 1) return nullptr;
+  return tls;
+}
+
+// Serves until a stop signal, then lets every request under way be answered before it returns.
+// Each thread runs an io_context of its own (`serving` holds them, the acceptor is on the
+// first), and connections are spread over them in turn: a session never changes thread, so it
+// needs no strand, and no thread waits on another's lock.
+template <class Stream>
+void serve(std::vector<std::unique_ptr<net::io_context>>& serving, tcp::acceptor& acceptor,
+           receiver_type& receiver, const mw::adapters::beast_session_options& options,
+           std::function<Stream(tcp::socket)> make_stream, const sigset_t& stop_signals) {
+  mw::adapters::beast_listener<receiver_type, Stream> listener(acceptor, receiver, options,
+                                                               std::move(make_stream));
+  std::vector<net::any_io_executor> executors;
+  using work_guard = net::executor_work_guard<net::io_context::executor_type>;
+  std::vector<work_guard> keep_running;  // until the stop: a context may have no session yet
+  for (auto& context : serving) {
+    executors.push_back(context->get_executor());
+    keep_running.push_back(net::make_work_guard(*context));
+  }
+  listener.spread_over(std::move(executors));
+  listener.start();
+
+  std::atomic<bool> signalled{false};
+  std::thread stopper([&listener, &stop_signals, &signalled, &keep_running] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    signalled = true;
+    listener.stop([&keep_running] {
+      for (auto& guard : keep_running) {
+        guard.reset();
+      }
+    });
+  });
+
+  std::vector<std::thread> others;
+  for (std::size_t i = 1; i < serving.size(); ++i) {
+    others.emplace_back([context = serving[i].get()] { context->run(); });
+  }
+  serving.front()->run();  // each run returns once its sessions have ended after the stop
+  for (auto& other : others) {
+    other.join();
+  }
+
+  if (!signalled) pthread_kill(stopper.native_handle(), SIGTERM);
+  stopper.join();
+}
+
 int fail(const std::string& message) {
   std::fprintf(stderr, "megaport-webhook-receiver: %s\n", message.c_str());
   return 1;
@@ -247,6 +344,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-body", s.max_body, "largest body accepted, in bytes")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
+  app.add_option("--threads", s.threads,
+                 "threads serving HTTP (default: one a core with --dedupe memory, else 64)")
+      ->check(CLI::Range(1u, 1024u));
   app.add_option("--events-out", s.events_out, "append each processed event here as a JSON line");
   app.add_option("--map", s.maps, "bind an event code to a payload kind: CODE=KIND (repeatable)");
   auto* cert = app.add_option("--tls-cert", s.tls_cert, "certificate (PEM) to serve HTTPS with")
@@ -353,25 +453,21 @@ int main(int argc, char** argv) {
       .on_unknown(record)
       .observe(log_report);
 
-  std::unique_ptr<httplib::Server> server;
+  std::unique_ptr<net::ssl::context> tls;
   if (!s.tls_cert.empty()) {
-    auto tls = std::make_unique<httplib::SSLServer>(s.tls_cert.c_str(), s.tls_key.c_str());
-    if (!tls->is_valid()) return fail("cannot use --tls-cert/--tls-key: not a valid pair");
-    server = std::move(tls);
-  } else {
-    server = std::make_unique<httplib::Server>();
+    tls = make_tls(s);
+    if (!tls) return fail("cannot use --tls-cert/--tls-key: not a valid pair");
   }
 
-  server->set_payload_max_length(s.max_body + 1);
-  server->set_tcp_nodelay(true);
-  server->set_keep_alive_max_count(100000);
-  server->set_read_timeout(5, 0);
-  server->new_task_queue = [] { return new httplib::ThreadPool(64); };
-  mw::adapters::httplib_route(*server, s.path, receiver);
-
-  if (!server->bind_to_port(host.c_str(), port)) {
-    return fail("cannot listen on " + s.listen);
+  std::vector<std::unique_ptr<net::io_context>> serving;
+  for (unsigned i = serving_threads(s); i > 0; --i) {
+    serving.push_back(std::make_unique<net::io_context>(1));  // 1: run by one thread
   }
+  tcp::acceptor acceptor(*serving.front());
+  if (!listen_on(acceptor, host, port)) return fail("cannot listen on " + s.listen);
+
+  mw::adapters::beast_session_options session_options;
+  session_options.path = s.path;
 
 #if RECEIVER_WITH_SQLITE
   std::unique_ptr<mw::inbox_workers<receiver_type>> workers;
@@ -386,23 +482,22 @@ int main(int argc, char** argv) {
   }
 #endif
 
-  std::thread stopper([&server, &stop_signals] {
-    int signal = 0;
-    sigwait(&stop_signals, &signal);
-    server->stop();
-  });
-
   std::fprintf(stderr, "megaport-webhook-receiver: listening on %s%s, route %s, %s %s\n",
-               s.tls_cert.empty() ? "http://" : "https://", s.listen.c_str(), s.path.c_str(),
+               tls ? "https://" : "http://", s.listen.c_str(), s.path.c_str(),
                s.inbox.empty() ? "dedupe" : "inbox",
                s.inbox.empty() ? s.dedupe.c_str() : s.inbox.c_str());
-  const bool served = server->listen_after_bind();
-
-  // listen_after_bind returns once the server stopped and its workers finished their requests.
-  if (!served && stopper.joinable()) {
-    pthread_kill(stopper.native_handle(), SIGTERM);
+  if (tls) {
+    using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+    serve<tls_stream>(
+        serving, acceptor, receiver, session_options,
+        [&tls](tcp::socket socket) { return tls_stream(std::move(socket), *tls); }, stop_signals);
+  } else {
+    serve<boost::beast::tcp_stream>(
+        serving, acceptor, receiver, session_options,
+        [](tcp::socket socket) { return boost::beast::tcp_stream(std::move(socket)); },
+        stop_signals);
   }
-  stopper.join();
+
 #if RECEIVER_WITH_SQLITE
   if (workers) workers->stop();  // each worker finishes the delivery it holds
 #endif
