@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """End-to-end tests of megaport-webhook-receiver: starts it on a free loopback port and drives it
 over real HTTP with the delivery cases, then checks shutdown, flags, TLS and the sender."""
-import argparse, concurrent.futures, glob, json, os, subprocess, sys
+import argparse, concurrent.futures, glob, json, os, resource, signal, socket, subprocess, sys
 import tempfile, time, uuid
 
-from harness import Receiver, check, finish, headers_for, instant, login_body, step_request
+from harness import (Receiver, check, finish, free_port, headers_for, instant, login_body,
+                     step_request)
 
 def run_cases(binary, cases_dir):
     rx = Receiver(binary)
@@ -190,6 +191,111 @@ def signatures(binary, send):
               p.stderr)
 
 
+def raw_exchange(port, data, wait=3.0):
+    """Sends `data` on a fresh connection, half-closes it, and returns every byte answered."""
+    with socket.create_connection(("127.0.0.1", port), timeout=wait) as conn:
+        conn.sendall(data)
+        conn.shutdown(socket.SHUT_WR)
+        answer = b""
+        try:
+            while True:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        except socket.timeout:
+            pass
+    return answer
+
+
+def head_of(delivery_id, extra):
+    lines = ["POST /webhooks/megaport HTTP/1.1", "Host: 127.0.0.1"]
+    lines += ["%s: %s" % kv for kv in headers_for(delivery_id).items()] + extra
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def framing(binary):
+    """Bodies framed in ways that could hide a second request, or that do not parse."""
+    rx = Receiver(binary)
+    body = login_body()
+    inner = head_of(str(uuid.uuid4()), ["Content-Length: %d" % len(body)]) + body
+
+    # A transfer coding that does not end in chunked must not leave its body to be read as a
+    # request of its own.
+    for coding in ("xchunked", "gzip"):
+        answer = raw_exchange(rx.port, head_of(str(uuid.uuid4()),
+                                               ["Transfer-Encoding: " + coding]) + inner)
+        check("Transfer-Encoding %s answers 400 once" % coding,
+              answer.startswith(b"HTTP/1.1 400") and answer.count(b"HTTP/1.1") == 1,
+              repr(answer[:300]))
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    answer = raw_exchange(rx.port, head_of(str(uuid.uuid4()),
+                                           ["Transfer-Encoding: gzip, chunked"]) + chunked)
+    check("a coding besides chunked answers 501", answer.startswith(b"HTTP/1.1 501"),
+          repr(answer[:200]))
+    check("no smuggled delivery was processed", rx.read_events() == [], repr(rx.read_events()))
+
+    # Chunked bodies that do not parse are answered, not dropped.
+    for size in (b"zz", b"-1", b"ffffffffffffffffff", b"5"):
+        bad = size + b"\r\n" + body + b"\r\n0\r\n\r\n"
+        answer = raw_exchange(rx.port, head_of(str(uuid.uuid4()),
+                                               ["Transfer-Encoding: chunked"]) + bad)
+        check("chunk size %r answers 400" % size, answer.startswith(b"HTTP/1.1 400"),
+              repr(answer[:200]))
+    answer = raw_exchange(rx.port, head_of(str(uuid.uuid4()), ["Transfer-Encoding: chunked"]) +
+                          chunked)
+    check("a well-formed chunked delivery is processed", answer.startswith(b"HTTP/1.1 200"),
+          repr(answer[:200]))
+
+    # Expect: 100-continue hears 100 before it sends the body.
+    with socket.create_connection(("127.0.0.1", rx.port), timeout=3) as conn:
+        conn.sendall(head_of(str(uuid.uuid4()),
+                             ["Content-Length: %d" % len(body), "Expect: 100-continue"]))
+        interim = conn.recv(4096)
+        check("Expect: 100-continue gets 100 first", interim.startswith(b"HTTP/1.1 100 Continue"),
+              repr(interim))
+        conn.sendall(body)
+        final = conn.recv(4096)
+        check("then the delivery's answer", final.startswith(b"HTTP/1.1 200"), repr(final))
+    check("framing receiver stops cleanly", rx.stop() == 0)
+
+
+def accept_failures(binary):
+    """Out of file descriptors, the receiver waits for one rather than spinning."""
+    def few_descriptors():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (40, 40))
+    port = free_port()
+    proc = subprocess.Popen([binary, "--listen", "127.0.0.1:%d" % port, "--dedupe", "memory",
+                             "--threads", "1"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, preexec_fn=few_descriptors)
+    held = []
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        for _ in range(60):
+            held.append(socket.create_connection(("127.0.0.1", port), timeout=2))
+        time.sleep(0.5)
+
+        def cpu_seconds():
+            with open("/proc/%d/stat" % proc.pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        before = cpu_seconds()
+        time.sleep(2)
+        spent = cpu_seconds() - before
+        # Spinning on a failed accept takes a whole core, 2 s here; pausing takes next to none.
+        check("no busy loop when out of descriptors", spent < 0.5, "%.2f s of CPU in 2 s" % spent)
+    finally:
+        for conn in held:
+            conn.close()
+    proc.send_signal(signal.SIGTERM)
+    check("receiver out of descriptors stops cleanly", proc.wait(timeout=10) == 0)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--receiver", required=True)
@@ -200,6 +306,8 @@ def main():
     graceful_shutdown(a.receiver)
     flags_and_routes(a.receiver)
     tls(a.receiver)
+    framing(a.receiver)
+    accept_failures(a.receiver)
     if a.sender:
         sender(a.receiver, a.sender)
         helped = subprocess.run([a.receiver, "--help"], capture_output=True, text=True).stdout

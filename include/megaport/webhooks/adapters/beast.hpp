@@ -13,6 +13,7 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -71,7 +72,9 @@ class beast_headers {
 /// The checks that need no body, on a parser that has read the header (`async_read_header`).
 /// When they pass, the parser's body limit is set to the receiver's, so that a body without a
 /// declared length stops being read as soon as it is too large; read the body with the same
-/// parser. An answer returned here is final: send it and close the connection.
+/// parser. An answer returned here is final: send it and close the connection. A
+/// `Transfer-Encoding` whose last coding is not `chunked` answers 400, one with another coding
+/// besides `chunked` 501: Beast would read the first as a request without a body.
 /// \note Beast's request parser starts with a body limit of its own (1 MiB), which it checks
 /// against `Content-Length` while it reads the header: lift it (to the largest `uint64_t`; Boost
 /// 1.74 finds every declared length over `boost::none`) before `async_read_header`, so that a
@@ -79,8 +82,19 @@ class beast_headers {
 template <class Receiver, class Body, class Allocator>
 std::optional<response> beast_check_head(
     Receiver& receiver, boost::beast::http::request_parser<Body, Allocator>& parser) {
+  namespace http = boost::beast::http;
   const auto& head = parser.get();
   const beast_headers<std::decay_t<decltype(head.base())>> headers(head.base());
+
+  // Beast reads a request whose last transfer coding is not `chunked` as one without a body,
+  // which would leave that body to be read as the next request: such framing is refused.
+  if (head.count(http::field::transfer_encoding) != 0) {
+    const error framing{errc::malformed_header, {}, "transfer-encoding"};
+    if (!parser.chunked()) return response(outcome::rejected, 400, framing);
+    if (!boost::beast::iequals(head[http::field::transfer_encoding], "chunked")) {
+      return response(outcome::rejected, 501, framing);  // a coding other than chunked
+    }
+  }
 
   std::optional<std::size_t> declared;
   if (const auto length = parser.content_length()) {
@@ -302,6 +316,22 @@ class beast_session : public std::enable_shared_from_this<beast_session<Receiver
     }
     if (auto early = beast_check_head(receiver_, *parser_)) return send(*early, false);
 
+    // A client that asked to hear first that its body is wanted gets the interim answer now.
+    const auto& head = parser_->get();
+    if (head.version() >= 11 &&
+        boost::beast::iequals(head[boost::beast::http::field::expect], "100-continue")) {
+      static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+      return boost::asio::async_write(
+          stream_, boost::asio::buffer(go_on.data(), go_on.size()),
+          [self = this->shared_from_this()](boost::beast::error_code failure, std::size_t) {
+            if (failure) return self->close();
+            self->read_body();
+          });
+    }
+    read_body();
+  }
+
+  void read_body() {
     boost::beast::http::async_read(
         stream_, buffer_, *parser_,
         [self = this->shared_from_this()](boost::beast::error_code failure, std::size_t) {
@@ -313,6 +343,7 @@ class beast_session : public std::enable_shared_from_this<beast_session<Receiver
     if (failure == boost::beast::http::error::body_limit) {
       return send(beast_read_failed(receiver_, *parser_, failure), false);
     }
+    if (auto refused = beast_refusal(failure)) return send(*refused, false);  // bad chunking
     if (failure) return close();  // timed out or cut off: nobody is left to answer
 
     const auto& request = parser_->get();
@@ -367,6 +398,9 @@ class beast_session : public std::enable_shared_from_this<beast_session<Receiver
   char scratch_[4096];
 };
 
+/// How long accepting pauses after a failed accept, such as one out of file descriptors.
+inline constexpr std::chrono::milliseconds accept_pause{50};
+
 /// Accepts connections on `acceptor` until it is closed, each served by a `beast_session` on a
 /// strand of its own, so that any number of threads may run the io_context.
 template <class Receiver>
@@ -379,8 +413,14 @@ void beast_accept(boost::asio::ip::tcp::acceptor& acceptor, Receiver& receiver,
         if (failure == boost::asio::error::operation_aborted || !acceptor.is_open()) return;
         if (!failure) {
           std::make_shared<beast_session<Receiver>>(std::move(socket), receiver, options)->run();
+          return beast_accept(acceptor, receiver, options);
         }
-        beast_accept(acceptor, receiver, options);
+        // Out of descriptors, say: retrying at once would only spin until some close.
+        auto retry = std::make_shared<boost::asio::steady_timer>(acceptor.get_executor());
+        retry->expires_after(accept_pause);
+        retry->async_wait([retry, &acceptor, &receiver, options](boost::beast::error_code) {
+          if (acceptor.is_open()) beast_accept(acceptor, receiver, options);
+        });
       });
 }
 
@@ -409,7 +449,8 @@ class beast_listener {
         receiver_(receiver),
         options_(std::move(options)),
         make_stream_(std::move(make_stream)),
-        strand_(boost::asio::make_strand(acceptor.get_executor())) {}
+        strand_(boost::asio::make_strand(acceptor.get_executor())),
+        retry_(strand_) {}
 
   /// Spreads the sessions over `executors` in turn, instead of a strand each on the acceptor's
   /// io_context: give each an io_context of its own run by one thread, and the sessions need
@@ -429,6 +470,7 @@ class beast_listener {
   void stop(std::function<void()> told = {}) {
     boost::asio::post(strand_, [this, told = std::move(told)] {
       stopping_ = true;
+      retry_.cancel();
       boost::beast::error_code ignored;
       acceptor_.close(ignored);
       for (auto& known : sessions_) {
@@ -451,8 +493,16 @@ class beast_listener {
         boost::asio::bind_executor(
             strand_, [this](boost::beast::error_code failure, boost::asio::ip::tcp::socket socket) {
               if (stopping_ || failure == boost::asio::error::operation_aborted) return;
-              if (!failure) serve(std::move(socket));
-              accept();
+              if (!failure) {
+                serve(std::move(socket));
+                return accept();
+              }
+              // Out of descriptors, say: retrying at once would only spin until some close.
+              retry_.expires_after(accept_pause);
+              retry_.async_wait(
+                  boost::asio::bind_executor(strand_, [this](boost::beast::error_code waited) {
+                    if (!waited && !stopping_) accept();
+                  }));
             }));
   }
 
@@ -488,6 +538,7 @@ class beast_listener {
   beast_session_options options_;
   stream_maker make_stream_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
+  boost::asio::steady_timer retry_;  // paces accepting again after a failed accept
   std::vector<boost::asio::any_io_executor> executors_;
   std::size_t next_ = 0;
   std::vector<std::weak_ptr<session_type>> sessions_;
