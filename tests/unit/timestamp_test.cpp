@@ -228,8 +228,9 @@ TEST_CASE("every byte of the fixed part is checked, whatever it is replaced with
     const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     const int lengths[] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     // A utc_time holds 1677-09-21 to 2262-04-11; no year these changes make is on either edge.
-    return year >= 1678 && year <= 2261 && month >= 1 && month <= 12 && day >= 1 && day <= lengths[month - 1] &&
-           number(11, 2) <= 23 && number(14, 2) <= 59 && number(17, 2) <= 59;
+    return year >= 1678 && year <= 2261 && month >= 1 && month <= 12 && day >= 1 &&
+           day <= lengths[month - 1] && number(11, 2) <= 23 && number(14, 2) <= 59 &&
+           number(17, 2) <= 59;
   };
 
   for (std::size_t pos = 0; pos < 19; ++pos) {
