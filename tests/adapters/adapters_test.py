@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Drives one framework adapter's example program over real HTTP on a free loopback port: every
-delivery case, the events it wrote, a body over the limit (declared and chunked), a client that
-stalls half-way through its body while others are served, 405/404 routing and a clean SIGTERM."""
+delivery case, the events it wrote, a body over the limit (declared and chunked), framing that
+could hide a request (Transfer-Encoding beside Content-Length, codings other than chunked), a
+client that stalls half-way through its body while others are served, 405/404 routing and a
+clean SIGTERM."""
 import argparse, glob, json, os, re, signal, socket, subprocess, sys
 import tempfile, threading, time, uuid
 
@@ -168,6 +170,45 @@ def routes(rx):
     check("a query string keeps the route", status == 200, str(status))
 
 
+def framing(rx):
+    """Bodies framed two ways or in unknown codings: never processed, whatever the server does."""
+    body = login_body()
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+
+    def head(the_id, extra):
+        lines = ["POST /webhooks/megaport HTTP/1.1", "Host: 127.0.0.1"]
+        lines += ["%s: %s" % kv for kv in headers_for(the_id).items()] + extra
+        return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+    inner_id = str(uuid.uuid4())
+    inner = head(inner_id, ["Content-Length: %d" % len(body)]) + body
+    tried = {
+        "a coding besides chunked": (str(uuid.uuid4()), ["Transfer-Encoding: gzip, chunked"],
+                                     chunked),
+        "Content-Length beside chunked": (str(uuid.uuid4()), [
+            "Content-Length: %d" % len(chunked), "Transfer-Encoding: chunked"], chunked),
+        "a coding that is not chunked": (str(uuid.uuid4()), ["Transfer-Encoding: xchunked"],
+                                         inner),
+    }
+    for name, (the_id, extra, payload) in tried.items():
+        with socket.create_connection(("127.0.0.1", rx.port), timeout=3) as conn:
+            conn.sendall(head(the_id, extra) + payload)
+            try:
+                answer = conn.recv(4096)
+            except socket.timeout:
+                answer = None
+            except OSError:
+                answer = b""
+        # Refused with an error status, or the connection dropped: both leave it unprocessed.
+        check("%s is refused" % name,
+              answer is not None and not re.match(rb"HTTP/1\.[01] 2", answer), repr(answer))
+    time.sleep(0.2)
+    written = [e["webhook_id"] for e in rx.read_events()]
+    framed = [the_id for the_id, _, _ in tried.values()] + [inner_id]
+    check("no delivery framed two ways was processed", not set(framed) & set(written),
+          repr(set(framed) & set(written)))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--example", required=True)
@@ -180,6 +221,7 @@ def main():
     loaded = cases(rx, a.cases)
     routes(rx)
     over_the_limit(rx, a.answers_oversized)
+    framing(rx)
     slow_client(rx)
     code = rx.stop()
     check("exits 0 on SIGTERM", code == 0, "exit %s" % code)

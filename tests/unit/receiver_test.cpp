@@ -81,6 +81,31 @@ TEST_CASE("an id in uppercase is the same delivery as its lowercase text", "[rec
   CHECK(f.handled == 1);
 }
 
+TEST_CASE("framing that could hide a second request is refused", "[receiver]") {
+  fixture f;
+  auto both = f.build(delivery_builder::login_failure());
+  both.set_header("Transfer-Encoding", "chunked").set_header("Content-Length", "300");
+  CHECK(f.send(both).status() == 400);
+
+  auto twice = f.build(delivery_builder::login_failure());
+  twice.add_header("Transfer-Encoding", "chunked").add_header("Transfer-Encoding", "chunked");
+  CHECK(f.send(twice).status() == 400);
+
+  for (const char* coding : {"gzip, chunked", "gzip", "xchunked", "chunked, identity"}) {
+    auto other = f.build(delivery_builder::login_failure());
+    other.set_header("Transfer-Encoding", coding);
+    INFO(coding);
+    CHECK(f.send(other).status() == 501);
+  }
+  CHECK(f.handled == 0);
+
+  // Chunked alone is ordinary framing, whatever its case and spacing.
+  auto chunked = f.build(delivery_builder::login_failure());
+  chunked.set_header("Transfer-Encoding", " Chunked ");
+  CHECK(f.send(chunked).status() == 200);
+  CHECK(f.handled == 1);
+}
+
 TEST_CASE("delivery ids are kept in canonical form", "[receiver][headers]") {
   using mw::id_format;
   const auto lower =

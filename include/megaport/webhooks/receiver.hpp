@@ -154,7 +154,9 @@ class receiver {
   Set& events() noexcept { return events_; }
   const receiver_options& options() const noexcept { return options_; }
 
-  /// The checks that need no body: method, content type and declared length. Adapters call it
+  /// The checks that need no body: method, content type, declared length and framing (a
+  /// `Transfer-Encoding` beside a `Content-Length`, or naming a coding other than `chunked`,
+  /// answers 400 or 501, whatever the server made of it). Adapters call it
   /// before reading the body, where their server allows, and send the answer it returns, if
   /// any; observers hear of it. `handle` repeats these checks in any case.
   [[nodiscard]] std::optional<response> check_head(std::string_view method,
@@ -193,6 +195,19 @@ class receiver {
     }
     if (content_length && *content_length > options_.max_body) {
       return response(outcome::rejected, 413, {errc::body_too_large});
+    }
+
+    // Framing the server should have refused: a body framed two ways, or in a coding other
+    // than chunked, is read differently by different servers and may hide a second request.
+    const header_match coding = headers("transfer-encoding");
+    if (coding.count != 0) {
+      const error framing{errc::malformed_header, {}, "transfer-encoding"};
+      if (coding.count > 1 || headers("content-length").count != 0) {
+        return response(outcome::rejected, 400, framing);
+      }
+      if (!detail::iequals(detail::trim(coding.value), "chunked")) {
+        return response(outcome::rejected, 501, framing);
+      }
     }
     return std::nullopt;
   }
