@@ -591,6 +591,14 @@ TEST_CASE("an empty or blank body is malformed JSON", "[parser][top-level]") {
   CHECK(event.failure().message() == "malformed JSON");
 }
 
+TEST_CASE("an empty view with no data behind it is malformed JSON", "[parser][top-level]") {
+  // A framework may hand an absent body over as a null view: nothing may read through it.
+  mw::delivery_parser parser;
+  const auto event = parser.parse(std::string_view{});
+  REQUIRE_FALSE(event);
+  CHECK(event.failure().code == mw::errc::invalid_json);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Missing fields.
 

@@ -40,7 +40,7 @@ class delivery_parser {
     if (!body.empty()) std::memcpy(buffer_.get(), body.data(), body.size());
     std::memset(buffer_.get() + body.size(), ' ', simdjson::SIMDJSON_PADDING);
     // Most bodies have no escape at all; then no key or string needs decoding to be checked.
-    escapes_ = std::memchr(body.data(), '\\', body.size()) != nullptr;
+    escapes_ = !body.empty() && std::memchr(body.data(), '\\', body.size()) != nullptr;
 
     event<Set> out;
     if (error e = parse_into(set, body, out)) return e;
