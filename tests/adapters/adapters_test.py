@@ -128,6 +128,16 @@ def over_the_limit(rx, answers):
     check("served after the oversized bodies", status == 200, str(status))
 
 
+def first_reply(conn):
+    """The first bytes answered on `conn`: None when nothing came in time, b"" when dropped."""
+    try:
+        return conn.recv(4096)
+    except socket.timeout:
+        return None
+    except OSError:
+        return b""
+
+
 def slow_client(rx):
     body = login_body()
     stalled = socket.create_connection(("127.0.0.1", rx.port), timeout=60)
@@ -148,12 +158,7 @@ def slow_client(rx):
 
     # The stalled request must end: an answer that is not a success, or a dropped connection.
     started = time.monotonic()
-    try:
-        reply = stalled.recv(4096)
-    except socket.timeout:
-        reply = None
-    except OSError:
-        reply = b""
+    reply = first_reply(stalled)
     waited = time.monotonic() - started
     stalled.close()
     check("the stalled client is answered or dropped", reply is not None, "after %.1f s" % waited)
@@ -193,12 +198,7 @@ def framing(rx):
     for name, (the_id, extra, payload) in tried.items():
         with socket.create_connection(("127.0.0.1", rx.port), timeout=3) as conn:
             conn.sendall(head(the_id, extra) + payload)
-            try:
-                answer = conn.recv(4096)
-            except socket.timeout:
-                answer = None
-            except OSError:
-                answer = b""
+            answer = first_reply(conn)
         # Refused with an error status, or the connection dropped: both leave it unprocessed.
         check("%s is refused" % name,
               answer is not None and not re.match(rb"HTTP/1\.[01] 2", answer), repr(answer))
